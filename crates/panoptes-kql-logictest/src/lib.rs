@@ -1,0 +1,1 @@
+//! golden KQL suite runner

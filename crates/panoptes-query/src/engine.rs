@@ -1,0 +1,240 @@
+//! Runs KQL: parse → plan → execute on DataFusion with limits (timeout, row cap, memory pool,
+//! cancellation), and turns results into typed tables.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+use panoptes_domain::KqlType;
+use tokio_util_cancel::CancelFlag;
+
+
+use crate::error::{QueryError, Result};
+use crate::plan::{PlannedQuery, Planner, RenderHint};
+use crate::types::kql_type;
+
+/// Where the planner finds tables. Implementations decide which tenant's rows a table holds;
+/// the event store builds them only from an authorized tenant scope.
+pub trait TableCatalog: Send + Sync {
+    /// The table called `name`, if it exists.
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>>;
+    /// Every table name, for wildcards and "did you mean" hints.
+    fn table_names(&self) -> Vec<String>;
+}
+
+/// The Defender hunting schema with empty tables: for planning and checking queries.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SchemaCatalog;
+
+impl TableCatalog for SchemaCatalog {
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        let schema = crate::catalog::defender_tables().get(name)?.arrow_schema();
+        MemTable::try_new(schema, vec![vec![]]).ok().map(|t| Arc::new(t) as Arc<dyn TableProvider>)
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        crate::catalog::defender_tables().keys().cloned().collect()
+    }
+}
+
+/// Tables held in memory as Arrow batches; missing Defender tables read as empty.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryCatalog {
+    tables: BTreeMap<String, (SchemaRef, Vec<RecordBatch>)>,
+}
+
+impl MemoryCatalog {
+    /// Adds (or appends to) a table.
+    pub fn insert(&mut self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) {
+        let entry = self.tables.entry(name.to_string()).or_insert_with(|| (schema, Vec::new()));
+        entry.1.extend(batches);
+    }
+
+    /// The batches of a table.
+    pub fn batches(&self, name: &str) -> Option<&[RecordBatch]> {
+        self.tables.get(name).map(|(_, b)| b.as_slice())
+    }
+}
+
+impl TableCatalog for MemoryCatalog {
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        match self.tables.get(name) {
+            Some((schema, batches)) => {
+                MemTable::try_new(schema.clone(), vec![batches.clone()]).ok().map(|t| Arc::new(t) as Arc<dyn TableProvider>)
+            }
+            None => SchemaCatalog.table(name),
+        }
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.tables.keys().cloned().collect();
+        names.extend(SchemaCatalog.table_names().into_iter().filter(|n| !self.tables.contains_key(n)));
+        names
+    }
+}
+
+/// Per-query limits (SPEC §5.4 defaults).
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    /// Wall-clock limit.
+    pub timeout: Duration,
+    /// Rows returned at most; more are truncated and flagged.
+    pub max_rows: usize,
+    /// Memory pool per query, in bytes.
+    pub memory_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(600), max_rows: 100_000, memory_bytes: 4 << 30 }
+    }
+}
+
+/// A query's result: typed columns and Arrow batches.
+#[derive(Debug, Clone)]
+pub struct ResultTable {
+    /// Column names and KQL types.
+    pub columns: Vec<(String, KqlType)>,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+    /// True when the row cap cut the result.
+    pub truncated: bool,
+    /// The `render` hint, if any.
+    pub render: Option<RenderHint>,
+}
+
+impl ResultTable {
+    /// Number of rows.
+    pub fn row_count(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Options for one execution.
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteOptions {
+    /// `now()` for the query, Unix nanoseconds; the current time when `None`.
+    pub now_ns: Option<i64>,
+    /// Cancels the query when set.
+    pub cancel: CancelFlag,
+}
+
+/// The KQL engine: one DataFusion session configuration shared by all queries.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    limits: QueryLimits,
+}
+
+impl Engine {
+    /// An engine with these limits.
+    pub fn new(limits: QueryLimits) -> Self {
+        Self { limits }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &QueryLimits {
+        &self.limits
+    }
+
+    /// Parses and plans without running.
+    pub fn plan(&self, query: &str, catalog: &dyn TableCatalog, now_ns: i64) -> Result<PlannedQuery> {
+        let ast = panoptes_kql::parse(query).map_err(QueryError::Parse)?;
+        Planner::new(catalog, now_ns).plan_query(&ast).map_err(QueryError::Plan)
+    }
+
+    /// Parses, plans and runs a query.
+    pub async fn execute(&self, query: &str, catalog: &dyn TableCatalog, options: &ExecuteOptions) -> Result<ResultTable> {
+        let now_ns = options.now_ns.unwrap_or_else(current_time_ns);
+        let planned = self.plan(query, catalog, now_ns)?;
+        self.run(planned, options).await
+    }
+
+    /// Runs a planned query.
+    pub async fn run(&self, planned: PlannedQuery, options: &ExecuteOptions) -> Result<ResultTable> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(self.limits.memory_bytes, 1.0)
+            .build_arc()
+            .map_err(|e| QueryError::Execute(e.to_string()))?;
+        let config = SessionConfig::new().with_target_partitions(2).with_batch_size(8192);
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let columns: Vec<(String, KqlType)> =
+            planned.plan.schema().fields().iter().map(|f| (f.name().clone(), kql_type(f.data_type()))).collect();
+        let max_rows = self.limits.max_rows;
+        let work = async {
+            let frame = ctx.execute_logical_plan(planned.plan).await.map_err(execution_error)?;
+            let mut stream = frame.execute_stream().await.map_err(execution_error)?;
+            let mut batches = Vec::new();
+            let mut rows = 0usize;
+            let mut truncated = false;
+            while let Some(batch) = stream.next().await {
+                if options.cancel.is_cancelled() {
+                    return Err(QueryError::Cancelled);
+                }
+                let batch = batch.map_err(execution_error)?;
+                if rows + batch.num_rows() > max_rows {
+                    batches.push(batch.slice(0, max_rows - rows));
+                    truncated = true;
+                    break;
+                }
+                rows += batch.num_rows();
+                batches.push(batch);
+            }
+            Ok((batches, truncated))
+        };
+        let (batches, truncated) = tokio::time::timeout(self.limits.timeout, work)
+            .await
+            .map_err(|_| QueryError::Timeout(self.limits.timeout))??;
+        Ok(ResultTable { columns, batches, truncated, render: planned.render })
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(QueryLimits::default())
+    }
+}
+
+fn execution_error(error: datafusion::error::DataFusionError) -> QueryError {
+    let text = error.to_string();
+    if text.contains("Resources exhausted") {
+        return QueryError::MemoryLimit(text);
+    }
+    let message = text.lines().next().unwrap_or("").trim_start_matches("Execution error: ").to_string();
+    QueryError::Execute(message)
+}
+
+/// The current time in Unix nanoseconds. The engine's one clock read: queries take `now` from
+/// their options so rules and tests can fix it.
+fn current_time_ns() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+}
+
+/// A cooperative cancellation flag, cheap to clone.
+mod tokio_util_cancel {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Set it to cancel the queries that share it.
+    #[derive(Debug, Clone, Default)]
+    pub struct CancelFlag(Arc<AtomicBool>);
+
+    impl CancelFlag {
+        /// Requests cancellation.
+        pub fn cancel(&self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+
+        /// Was cancellation requested?
+        pub fn is_cancelled(&self) -> bool {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+}
+
+pub use tokio_util_cancel::CancelFlag as Cancel;

@@ -1,0 +1,212 @@
+//! Multi-tenant hunting (DESIGN 1.2). Per-tenant mode runs the query once per tenant and
+//! concatenates, adding `TenantId`/`TenantName`; one tenant's failure is reported beside the
+//! rows, never hiding the others. Combined mode runs one plan over the union of the tenants'
+//! tables, so joins and aggregates span tenants. Callers pass catalogs already scoped to one
+//! tenant each; the event store builds them only from an authorized scope.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::{ArrayRef, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::{TableProvider, ViewTable, provider_as_source};
+use datafusion::logical_expr::LogicalPlanBuilder;
+use panoptes_domain::{KqlType, TenantId};
+use serde::Serialize;
+
+use crate::engine::{Engine, ExecuteOptions, ResultTable, TableCatalog};
+
+/// One tenant's data for a hunt.
+#[derive(Clone)]
+pub struct TenantSource {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Its display name.
+    pub tenant_name: String,
+    /// Its tables, holding only its rows.
+    pub catalog: Arc<dyn TableCatalog>,
+}
+
+/// How one tenant's part of a hunt went.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantStatus {
+    /// The tenant.
+    pub tenant_id: String,
+    /// Its name.
+    pub tenant_name: String,
+    /// `ok`, `partial`, `timeout` or `error`.
+    pub status: String,
+    /// A stable code when not ok.
+    pub error_code: Option<String>,
+    /// What went wrong.
+    pub message: Option<String>,
+    /// Time spent.
+    pub latency_ms: u64,
+    /// Rows contributed.
+    pub row_count: usize,
+    /// Cut by the row cap.
+    pub truncated: bool,
+}
+
+/// A multi-tenant hunt result.
+#[derive(Debug, Clone)]
+pub struct HuntResult {
+    /// The combined rows (absent when every tenant failed).
+    pub table: Option<ResultTable>,
+    /// Per-tenant outcome.
+    pub tenant_status: Vec<TenantStatus>,
+}
+
+/// Runs `query` once per tenant and concatenates, `TenantId` and `TenantName` first.
+pub async fn hunt_per_tenant(engine: &Engine, query: &str, tenants: &[TenantSource], options: &ExecuteOptions) -> HuntResult {
+    let share = (engine.limits().max_rows / tenants.len().max(1)).max(1);
+    let mut limits = engine.limits().clone();
+    limits.max_rows = share;
+    let per_tenant = Engine::new(limits);
+    let mut statuses = Vec::new();
+    let mut combined: Option<ResultTable> = None;
+    for source in tenants {
+        let started = Instant::now();
+        let result = per_tenant.execute(query, source.catalog.as_ref(), options).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(table) => {
+                let row_count = table.row_count();
+                statuses.push(TenantStatus {
+                    tenant_id: source.tenant_id.to_string(),
+                    tenant_name: source.tenant_name.clone(),
+                    status: if table.truncated { "partial" } else { "ok" }.into(),
+                    error_code: None,
+                    message: table.truncated.then(|| format!("truncated at {share} rows")),
+                    latency_ms,
+                    row_count,
+                    truncated: table.truncated,
+                });
+                let tagged = with_tenant_columns(table, source);
+                combined = Some(match combined {
+                    None => tagged,
+                    Some(mut acc) if acc.columns == tagged.columns => {
+                        acc.batches.extend(tagged.batches);
+                        acc.truncated |= tagged.truncated;
+                        acc
+                    }
+                    Some(acc) => acc,
+                });
+            }
+            Err(error) => statuses.push(TenantStatus {
+                tenant_id: source.tenant_id.to_string(),
+                tenant_name: source.tenant_name.clone(),
+                status: if error.code() == "QueryTimeout" { "timeout" } else { "error" }.into(),
+                error_code: Some(error.code().into()),
+                message: Some(error.to_string()),
+                latency_ms,
+                row_count: 0,
+                truncated: false,
+            }),
+        }
+    }
+    HuntResult { table: combined, tenant_status: statuses }
+}
+
+/// Prepends `TenantId` and `TenantName` unless the output already has them.
+fn with_tenant_columns(table: ResultTable, source: &TenantSource) -> ResultTable {
+    let has_id = table.columns.iter().any(|(n, _)| n == "TenantId");
+    let has_name = table.columns.iter().any(|(n, _)| n == "TenantName");
+    let mut columns = Vec::new();
+    if !has_id {
+        columns.push(("TenantId".to_string(), KqlType::String));
+    }
+    if !has_name {
+        columns.push(("TenantName".to_string(), KqlType::String));
+    }
+    let added = columns.len();
+    columns.extend(table.columns.iter().cloned());
+    let batches = table
+        .batches
+        .iter()
+        .filter_map(|batch| {
+            let rows = batch.num_rows();
+            let mut arrays: Vec<ArrayRef> = Vec::new();
+            let mut fields: Vec<Field> = Vec::new();
+            if !has_id {
+                arrays.push(Arc::new(StringArray::from(vec![source.tenant_id.as_str(); rows])));
+                fields.push(Field::new("TenantId", DataType::Utf8, true));
+            }
+            if !has_name {
+                arrays.push(Arc::new(StringArray::from(vec![source.tenant_name.as_str(); rows])));
+                fields.push(Field::new("TenantName", DataType::Utf8, true));
+            }
+            arrays.extend(batch.columns().iter().cloned());
+            fields.extend(batch.schema().fields().iter().map(|f| f.as_ref().clone()));
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).ok()
+        })
+        .collect();
+    let _ = added;
+    ResultTable { columns, batches, truncated: table.truncated, render: table.render }
+}
+
+/// A catalog whose tables are the union of several tenants' tables.
+pub struct CombinedCatalog {
+    tenants: Vec<TenantSource>,
+}
+
+impl CombinedCatalog {
+    /// Combines tenants (the caller has checked cross-tenant consent for each).
+    pub fn new(tenants: Vec<TenantSource>) -> Self {
+        Self { tenants }
+    }
+}
+
+impl TableCatalog for CombinedCatalog {
+    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
+        let mut builder: Option<LogicalPlanBuilder> = None;
+        for source in &self.tenants {
+            let provider = source.catalog.table(name)?;
+            let scan = LogicalPlanBuilder::scan(name, provider_as_source(provider), None).ok()?.build().ok()?;
+            builder = Some(match builder {
+                None => LogicalPlanBuilder::from(scan),
+                Some(b) => b.union(scan).ok()?,
+            });
+        }
+        let plan = builder?.build().ok()?;
+        Some(Arc::new(ViewTable::new(plan, None)))
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.tenants.first().map(|t| t.catalog.table_names()).unwrap_or_default()
+    }
+}
+
+/// Runs `query` once over the union of the tenants' data.
+pub async fn hunt_combined(engine: &Engine, query: &str, tenants: &[TenantSource], options: &ExecuteOptions) -> HuntResult {
+    let catalog = CombinedCatalog::new(tenants.to_vec());
+    let started = Instant::now();
+    let result = engine.execute(query, &catalog, options).await;
+    let latency_ms = started.elapsed().as_millis() as u64;
+    let status_of = |source: &TenantSource, status: &str, code: Option<String>, message: Option<String>| TenantStatus {
+        tenant_id: source.tenant_id.to_string(),
+        tenant_name: source.tenant_name.clone(),
+        status: status.into(),
+        error_code: code,
+        message,
+        latency_ms,
+        row_count: 0,
+        truncated: false,
+    };
+    match result {
+        Ok(table) => {
+            let status = if table.truncated { "partial" } else { "ok" };
+            let statuses = tenants.iter().map(|t| status_of(t, status, None, None)).collect();
+            HuntResult { table: Some(table), tenant_status: statuses }
+        }
+        Err(error) => {
+            let statuses = tenants
+                .iter()
+                .map(|t| status_of(t, "error", Some(error.code().into()), Some(error.to_string())))
+                .collect();
+            HuntResult { table: None, tenant_status: statuses }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! KQL on DataFusion: binds the `panoptes-kql` AST against a catalog of tables, builds
+//! DataFusion logical plans with Kusto semantics, runs them with limits and renders results.
+//!
+//! Map: [`plan`] (AST → `LogicalPlan`), [`functions`] (KQL built-ins as UDFs; vectorized
+//! string predicates in `functions::strops`), [`engine`] (catalogs, limits, execution),
+//! [`hunt`] (per-tenant and combined multi-tenant runs), [`render`] (Kusto's value forms),
+//! [`catalog`] (the Defender schema), [`types`] (KQL ↔ Arrow types), [`value`] (row values).
+
+pub mod catalog;
+pub mod engine;
+mod error;
+pub mod format;
+pub mod functions;
+pub mod hunt;
+pub mod plan;
+pub mod render;
+pub mod types;
+pub mod value;
+
+pub use engine::{Cancel, Engine, ExecuteOptions, MemoryCatalog, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
+pub use error::{QueryError, Result};

@@ -1,0 +1,310 @@
+//! Aggregate functions of `summarize`: each KQL aggregate becomes DataFusion aggregate
+//! expressions plus a post-step (zero for empty sums, JSON for lists and sets, ...).
+
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, SortExpr, lit};
+use panoptes_domain::KqlType;
+use panoptes_kql::ast::{Expr as Ast, ExprKind};
+use panoptes_kql::{Diagnostic, Span};
+
+use super::binary::cast_to;
+use super::operators::default_name;
+use super::{PResult, Planner, col};
+use crate::functions;
+use crate::types::kql_type;
+
+/// One output column of an aggregate call.
+pub(crate) struct AggPart {
+    /// The DataFusion aggregate.
+    pub(crate) agg: Expr,
+    /// What to do with its value.
+    pub(crate) post: Post,
+    /// The default output name.
+    pub(crate) name: String,
+}
+
+/// The step after aggregation.
+#[derive(Clone)]
+pub(crate) enum Post {
+    /// Use as is.
+    None,
+    /// Null becomes 0 (sums and counts over nothing).
+    ZeroIfNull,
+    /// A list becomes a dynamic array.
+    ToDynamic,
+    /// A list of bags merges into one bag.
+    MergeBags,
+    /// A list of sets merges into one set (hll_merge).
+    MergeSets,
+    /// The nearest-rank percentile of a list, cast back to the input type.
+    Percentile(f64, KqlType),
+    /// Cast to a KQL type.
+    Cast(KqlType),
+}
+
+impl Planner<'_> {
+    /// Plans an aggregate call; `keys` are the by-key names (excluded from `*`).
+    pub(crate) fn aggregate_call(
+        &mut self,
+        name: &str,
+        args: &[Ast],
+        span: Span,
+        schema: &DFSchema,
+        keys: &[String],
+    ) -> PResult<Vec<AggPart>> {
+        let arg_name = |i: usize| args.get(i).and_then(default_name).unwrap_or_default();
+        let need = |n: usize| -> PResult<()> {
+            if args.len() < n {
+                return Err(Diagnostic::error(
+                    "KQL_ARGUMENTS",
+                    format!("`{name}` needs at least {n} argument(s)"),
+                    span,
+                ));
+            }
+            Ok(())
+        };
+        let part = |agg: Expr, post: Post, name: String| AggPart { agg, post, name };
+        match name {
+            "count" => {
+                let agg = match args.first() {
+                    Some(a) if !matches!(a.kind, ExprKind::Star) => agg::count(self.scalar(a, schema)?),
+                    _ => agg::count(lit(1i64)),
+                };
+                Ok(vec![part(agg, Post::None, "count_".into())])
+            }
+            "countif" => {
+                need(1)?;
+                let p = self.predicate(&args[0], schema)?;
+                Ok(vec![part(filtered(agg::count(lit(1i64)), p, span)?, Post::ZeroIfNull, "countif_".into())])
+            }
+            "dcount" | "count_distinct" => {
+                need(1)?;
+                let x = self.scalar(&args[0], schema)?;
+                Ok(vec![part(agg::count_distinct(x), Post::None, format!("{name}_{}", arg_name(0)))])
+            }
+            "dcountif" | "count_distinctif" => {
+                need(2)?;
+                let x = self.scalar(&args[0], schema)?;
+                let p = self.predicate(&args[1], schema)?;
+                Ok(vec![part(filtered(agg::count_distinct(x), p, span)?, Post::ZeroIfNull, format!("{name}_{}", arg_name(0)))])
+            }
+            "sum" | "sumif" => {
+                need(1)?;
+                let x = self.scalar(&args[0], schema)?;
+                let t = kql_type(&self.type_of(&x, schema));
+                let (x, post) = match t {
+                    KqlType::Timespan => (cast_to(x, KqlType::Long, schema), Post::Cast(KqlType::Timespan)),
+                    KqlType::Dynamic | KqlType::String => (cast_to(x, KqlType::Real, schema), Post::ZeroIfNull),
+                    _ => (x, Post::ZeroIfNull),
+                };
+                let mut a = agg::sum(x);
+                if name == "sumif" {
+                    need(2)?;
+                    let p = self.predicate(&args[1], schema)?;
+                    a = filtered(a, p, span)?;
+                }
+                Ok(vec![part(a, post, format!("{name}_{}", arg_name(0)))])
+            }
+            "avg" | "avgif" => {
+                need(1)?;
+                let x = self.scalar(&args[0], schema)?;
+                let x = match kql_type(&self.type_of(&x, schema)) {
+                    KqlType::Dynamic | KqlType::String | KqlType::Timespan | KqlType::Datetime => cast_to(x, KqlType::Real, schema),
+                    _ => x,
+                };
+                let mut a = agg::avg(x);
+                if name == "avgif" {
+                    need(2)?;
+                    a = filtered(a, self.predicate(&args[1], schema)?, span)?;
+                }
+                Ok(vec![part(a, Post::None, format!("{name}_{}", arg_name(0)))])
+            }
+            "min" | "max" | "minif" | "maxif" => {
+                need(1)?;
+                let x = self.scalar(&args[0], schema)?;
+                let mut a = if name.starts_with("min") { agg::min(x) } else { agg::max(x) };
+                if name.ends_with("if") {
+                    need(2)?;
+                    a = filtered(a, self.predicate(&args[1], schema)?, span)?;
+                }
+                Ok(vec![part(a, Post::None, format!("{name}_{}", arg_name(0)))])
+            }
+            "stdev" | "stdevp" | "variance" | "variancep" | "stdevif" | "varianceif" => {
+                need(1)?;
+                let x = cast_to(self.scalar(&args[0], schema)?, KqlType::Real, schema);
+                let mut a = match name {
+                    "stdev" | "stdevif" => agg::stddev(x),
+                    "stdevp" => agg::stddev_pop(x),
+                    "variance" | "varianceif" => agg::var_sample(x),
+                    _ => agg::var_pop(x),
+                };
+                if name.ends_with("if") {
+                    need(2)?;
+                    a = filtered(a, self.predicate(&args[1], schema)?, span)?;
+                }
+                Ok(vec![part(a, Post::None, format!("{name}_{}", arg_name(0)))])
+            }
+            "make_set" | "makeset" | "make_set_if" | "make_list" | "makelist" | "make_list_if" | "make_list_with_nulls" | "hll" => {
+                need(1)?;
+                let x = self.scalar(&args[0], schema)?;
+                let is_set = name.contains("set") || name == "hll";
+                let with_nulls = name == "make_list_with_nulls";
+                let base = if is_set { agg::array_agg(x.clone()).distinct().build().map_err(|e| super::df_error(e, span))? } else { agg::array_agg(x.clone()) };
+                let mut condition = if with_nulls { None } else { Some(x.is_not_null()) };
+                if name.ends_with("_if") {
+                    need(2)?;
+                    let p = self.predicate(&args[1], schema)?;
+                    condition = Some(match condition {
+                        Some(c) => c.and(p),
+                        None => p,
+                    });
+                }
+                let a = match condition {
+                    Some(c) => filtered(base, c, span)?,
+                    None => base,
+                };
+                let prefix = if name == "hll" { "hll" } else if is_set { "set" } else { "list" };
+                Ok(vec![part(a, Post::ToDynamic, format!("{prefix}_{}", arg_name(0)))])
+            }
+            "make_bag" | "make_bag_if" | "hll_merge" => {
+                need(1)?;
+                let planned = self.scalar(&args[0], schema)?;
+                let x = self.as_dynamic(planned, schema);
+                let mut a = filtered(agg::array_agg(x.clone()), x.clone().is_not_null(), span)?;
+                if name == "make_bag_if" {
+                    need(2)?;
+                    a = filtered(agg::array_agg(x.clone()), x.is_not_null().and(self.predicate(&args[1], schema)?), span)?;
+                }
+                let post = if name == "hll_merge" { Post::MergeSets } else { Post::MergeBags };
+                let prefix = if name == "hll_merge" { "hll_merge" } else { "bag" };
+                Ok(vec![part(a, post, format!("{prefix}_{}", arg_name(0)))])
+            }
+            "percentile" | "percentiles" | "percentilew" => {
+                need(2)?;
+                let x = self.scalar(&args[0], schema)?;
+                let t = kql_type(&self.type_of(&x, schema));
+                let list = filtered(agg::array_agg(x.clone()), x.is_not_null(), span)?;
+                let mut parts = Vec::new();
+                for p in &args[1..] {
+                    let value = match self.scalar(p, schema)? {
+                        Expr::Literal(ScalarValue::Int64(Some(v)), _) => v as f64,
+                        Expr::Literal(ScalarValue::Float64(Some(v)), _) => v,
+                        _ => return Err(Diagnostic::error("KQL_ARGUMENTS", "percentile needs constant percentages", p.span)),
+                    };
+                    let label = match &p.kind {
+                        ExprKind::Literal(panoptes_kql::ast::Literal::Real(r)) => r.to_string().replace('.', "_"),
+                        _ => format!("{value}"),
+                    };
+                    parts.push(part(list.clone(), Post::Percentile(value, t), format!("percentile_{}_{label}", arg_name(0))));
+                }
+                Ok(parts)
+            }
+            "take_any" | "any" | "take_anyif" | "anyif" => {
+                need(1)?;
+                let with_if = name.ends_with("if");
+                let value_args = if with_if { &args[..1] } else { args };
+                let condition = if with_if { need(2)?; Some(self.predicate(&args[1], schema)?) } else { None };
+                let mut parts = Vec::new();
+                for (i, a) in value_args.iter().enumerate() {
+                    if matches!(a.kind, ExprKind::Star) {
+                        for field in schema.fields() {
+                            if !keys.contains(field.name()) {
+                                let mut x = agg::first_value(col(field.name()), vec![]);
+                                if let Some(c) = &condition {
+                                    x = filtered(x, c.clone(), span)?;
+                                }
+                                parts.push(part(x, Post::None, field.name().clone()));
+                            }
+                        }
+                        continue;
+                    }
+                    let x = self.scalar(a, schema)?;
+                    let mut x = agg::first_value(x.clone(), vec![]);
+                    if let Some(c) = &condition {
+                        x = filtered(x, c.clone(), span)?;
+                    }
+                    let default = if i == 0 && value_args.len() == 1 { arg_name(0) } else { default_name(a).unwrap_or_default() };
+                    parts.push(part(x, Post::None, if default.is_empty() { format!("{name}_") } else { default }));
+                }
+                Ok(parts)
+            }
+            "arg_max" | "arg_min" | "argmax" | "argmin" => {
+                need(1)?;
+                let by = self.scalar(&args[0], schema)?;
+                let desc = name.contains("max");
+                let order = vec![SortExpr::new(by.clone(), !desc, false)];
+                let not_null = by.clone().is_not_null();
+                let extreme = if desc { agg::max(by.clone()) } else { agg::min(by.clone()) };
+                let mut parts = vec![part(extreme, Post::None, arg_name(0))];
+                let first_name = arg_name(0);
+                for a in &args[1..] {
+                    if matches!(a.kind, ExprKind::Star) {
+                        for field in schema.fields() {
+                            let n = field.name();
+                            if keys.contains(n) || *n == first_name {
+                                continue;
+                            }
+                            let x = filtered(agg::first_value(col(n), order.clone()), not_null.clone(), span)?;
+                            parts.push(part(x, Post::None, n.clone()));
+                        }
+                        continue;
+                    }
+                    let x = self.scalar(a, schema)?;
+                    let x = filtered(agg::first_value(x, order.clone()), not_null.clone(), span)?;
+                    parts.push(part(x, Post::None, default_name(a).unwrap_or_else(|| format!("{name}_"))));
+                }
+                Ok(parts)
+            }
+            _ => Err(Diagnostic::error(
+                "KQL_UNSUPPORTED",
+                format!("aggregate `{name}` is not supported yet"),
+                span,
+            )),
+        }
+    }
+
+    fn predicate(&mut self, expr: &Ast, schema: &DFSchema) -> PResult<Expr> {
+        let p = self.scalar(expr, schema)?;
+        Ok(cast_to(p, KqlType::Bool, schema))
+    }
+}
+
+/// Adds a FILTER clause to an aggregate.
+fn filtered(aggregate: Expr, predicate: Expr, span: Span) -> PResult<Expr> {
+    aggregate.filter(predicate).build().map_err(|e| super::df_error(e, span))
+}
+
+/// Applies the post-step to an aggregated column.
+pub(crate) fn apply_post(post: &Post, value: Expr, schema: &DFSchema) -> Expr {
+    match post {
+        Post::None => value,
+        Post::ZeroIfNull => {
+            let zero = match value.get_type_of(schema) {
+                Some(t) if crate::types::kql_type(&t) == KqlType::Real => lit(0.0f64),
+                _ => lit(0i64),
+            };
+            datafusion::functions::core::expr_fn::coalesce(vec![value, zero])
+        }
+        Post::ToDynamic => functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![value]),
+        Post::MergeBags => functions::row_call("merge_bags", KqlType::Dynamic, functions::merge_bags_fn, vec![value]),
+        Post::MergeSets => functions::row_call("merge_sets", KqlType::Dynamic, functions::merge_sets_fn, vec![value]),
+        Post::Percentile(p, t) => {
+            let rank = Expr::Literal(ScalarValue::Float64(Some(*p)), None);
+            let v = functions::row_call("percentile", KqlType::Real, functions::percentile_fn, vec![value, rank]);
+            cast_to(v, *t, schema)
+        }
+        Post::Cast(t) => cast_to(value, *t, schema),
+    }
+}
+
+trait TypeOf {
+    fn get_type_of(&self, schema: &DFSchema) -> Option<datafusion::arrow::datatypes::DataType>;
+}
+
+impl TypeOf for Expr {
+    fn get_type_of(&self, schema: &DFSchema) -> Option<datafusion::arrow::datatypes::DataType> {
+        use datafusion::logical_expr::ExprSchemable;
+        self.get_type(schema).ok()
+    }
+}

@@ -1,0 +1,408 @@
+//! Function calls in scalar position: special forms (`iff`, `case`, `isempty`, `ago`,
+//! `toscalar`, typed constructors, window functions), user functions, then the registry.
+
+use std::sync::Arc;
+
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::functions_window::expr_fn::{lag, lead, row_number};
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, LogicalPlanBuilder, Subquery, WindowFrame, WindowFrameBound, WindowFrameUnits, when,
+};
+use panoptes_domain::KqlType;
+use panoptes_kql::ast::{Expr as Ast, ExprKind, Literal, OptionArg};
+use panoptes_kql::{Diagnostic, Span, closest};
+
+use super::binary::cast_to;
+use super::{Binding, PResult, Planned, Planner, col};
+use crate::functions::{self, Ret};
+use crate::types::{DATETIME, kql_type};
+
+/// Aggregate function names: valid only in `summarize`, `make-series` and similar.
+pub(crate) const AGGREGATES: &[&str] = &[
+    "count", "countif", "dcount", "dcountif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif",
+    "make_set", "make_set_if", "make_list", "make_list_if", "make_list_with_nulls", "make_bag", "make_bag_if",
+    "arg_max", "arg_min", "take_any", "take_anyif", "any", "anyif", "stdev", "stdevif", "stdevp", "variance",
+    "varianceif", "variancep", "percentile", "percentiles", "percentilew", "percentiles_array", "hll", "hll_merge",
+    "dcount_hll", "makeset", "makelist", "count_distinct", "count_distinctif", "binary_all_or", "binary_all_and",
+    "binary_all_xor", "tdigest", "tdigest_merge", "argmax", "argmin",
+];
+
+impl Planner<'_> {
+    pub(super) fn call(&mut self, name: &str, args: &[Ast], _named: &[OptionArg], span: Span, schema: &DFSchema) -> PResult<Expr> {
+        // User functions shadow built-ins.
+        if let Some(Binding::Lambda(lambda)) = self.lookup(name).cloned() {
+            return match self.invoke_lambda(&lambda, args, None, span, schema)? {
+                Planned::Scalar(e) => Ok(e),
+                Planned::Table(_) => Err(Diagnostic::error(
+                    "KQL_EXPECTED_SCALAR",
+                    format!("`{name}()` returns a table, not a scalar"),
+                    span,
+                )
+                .with_help(format!("use `toscalar({name}(...))`"))),
+            };
+        }
+        let arity = |min: usize, max: usize| -> PResult<()> {
+            if args.len() < min || args.len() > max {
+                let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+                return Err(Diagnostic::error(
+                    "KQL_ARGUMENTS",
+                    format!("`{name}` takes {expected} arguments, got {}", args.len()),
+                    span,
+                ));
+            }
+            Ok(())
+        };
+        match name {
+            "iff" | "iif" => {
+                arity(3, 3)?;
+                let cond = self.scalar(&args[0], schema)?;
+                let cond = cast_to(cond, KqlType::Bool, schema);
+                let (yes, no) = self.common_pair(&args[1], &args[2], schema)?;
+                return when(cond, yes).otherwise(no).map_err(|e| super::df_error(e, span));
+            }
+            "case" => {
+                if args.len() < 3 || args.len() % 2 == 0 {
+                    return Err(Diagnostic::error(
+                        "KQL_ARGUMENTS",
+                        "`case` takes predicate/value pairs and a final else value",
+                        span,
+                    ));
+                }
+                let mut values: Vec<Expr> = Vec::new();
+                let mut conds = Vec::new();
+                for pair in args[..args.len() - 1].chunks(2) {
+                    let c = self.scalar(&pair[0], schema)?;
+                    conds.push(cast_to(c, KqlType::Bool, schema));
+                    values.push(self.scalar(&pair[1], schema)?);
+                }
+                values.push(self.scalar(&args[args.len() - 1], schema)?);
+                let values = self.unify(values, schema);
+                let mut builder = when(conds[0].clone(), values[0].clone());
+                for (c, v) in conds.iter().zip(&values).skip(1) {
+                    builder = builder.when(c.clone(), v.clone());
+                }
+                return builder.otherwise(values[values.len() - 1].clone()).map_err(|e| super::df_error(e, span));
+            }
+            "coalesce" => {
+                arity(1, 64)?;
+                let values = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+                let values = self.unify(values, schema);
+                let all_strings = values.iter().all(|v| kql_type(&self.type_of(v, schema)) == KqlType::String);
+                if all_strings {
+                    // Empty strings count as missing for strings.
+                    let mut builder: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+                    for v in &values[..values.len() - 1] {
+                        let present = v.clone().is_not_null().and(v.clone().not_eq(super::scalar::lit_str("")));
+                        builder = Some(match builder {
+                            None => when(present, v.clone()),
+                            Some(mut b) => b.when(present, v.clone()),
+                        });
+                    }
+                    let last = values[values.len() - 1].clone();
+                    return match builder {
+                        Some(mut b) => b.otherwise(last).map_err(|e| super::df_error(e, span)),
+                        None => Ok(last),
+                    };
+                }
+                return Ok(datafusion::functions::core::expr_fn::coalesce(values));
+            }
+            "isnull" | "isnotnull" => {
+                arity(1, 1)?;
+                let v = self.scalar(&args[0], schema)?;
+                let null = if kql_type(&self.type_of(&v, schema)) == KqlType::String {
+                    Expr::Literal(ScalarValue::Boolean(Some(false)), None)
+                } else {
+                    v.is_null()
+                };
+                return Ok(if name == "isnull" { null } else { Expr::Not(Box::new(null)) });
+            }
+            "isempty" | "isnotempty" | "notempty" => {
+                arity(1, 1)?;
+                let v = self.scalar(&args[0], schema)?;
+                let text = self.as_string(v.clone(), schema);
+                let empty = v.is_null().or(text.eq(super::scalar::lit_str("")));
+                return Ok(if name == "isempty" { empty } else { Expr::Not(Box::new(empty)) });
+            }
+            "isnotnull_or_empty" => {}
+            "not" => {
+                arity(1, 1)?;
+                let v = self.scalar(&args[0], schema)?;
+                return Ok(Expr::Not(Box::new(cast_to(v, KqlType::Bool, schema))));
+            }
+            "now" => {
+                arity(0, 1)?;
+                let offset = match args.first() {
+                    Some(a) => self.scalar(a, schema)?,
+                    None => Expr::Literal(ScalarValue::DurationNanosecond(Some(0)), None),
+                };
+                let now = Expr::Literal(ScalarValue::TimestampNanosecond(Some(self.now_ns), None), None);
+                return self.arith(panoptes_kql::ast::BinaryOp::Add, now, offset, schema, span);
+            }
+            "ago" => {
+                arity(1, 1)?;
+                let offset = self.scalar(&args[0], schema)?;
+                let offset = cast_to(offset, KqlType::Timespan, schema);
+                let now = Expr::Literal(ScalarValue::TimestampNanosecond(Some(self.now_ns), None), None);
+                return self.arith(panoptes_kql::ast::BinaryOp::Sub, now, offset, schema, span);
+            }
+            "ingestion_time" => {
+                arity(0, 0)?;
+                return Ok(Expr::Literal(ScalarValue::TimestampNanosecond(None, None), None));
+            }
+            "toscalar" => {
+                arity(1, 1)?;
+                let plan = self.tabular(&args[0])?;
+                let Some(first) = plan.schema().fields().first().map(|f| f.name().clone()) else {
+                    return Err(Diagnostic::error("KQL_PLAN", "toscalar of a table without columns", span));
+                };
+                let plan = super::build(LogicalPlanBuilder::from(plan).project(vec![col(&first)]).and_then(|b| b.limit(0, Some(1))), span)?;
+                return Ok(Expr::ScalarSubquery(Subquery {
+                    subquery: Arc::new(plan),
+                    outer_ref_columns: vec![],
+                    spans: Default::default(),
+                }));
+            }
+            "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "decimal" | "guid" => {
+                arity(1, 1)?;
+                let target = KqlType::from_name(name).unwrap_or(KqlType::String);
+                if let ExprKind::Name(word) = &args[0].kind {
+                    let value = match (word.as_str(), target) {
+                        ("null", t) => Some(crate::value::Val::Null).map(|_| typed_null(t)),
+                        ("nan", _) => Some(ScalarValue::Float64(Some(f64::NAN))),
+                        ("inf", _) => Some(ScalarValue::Float64(Some(f64::INFINITY))),
+                        _ => None,
+                    };
+                    if let Some(value) = value {
+                        return Ok(Expr::Literal(value, None));
+                    }
+                }
+                let v = self.scalar(&args[0], schema)?;
+                return Ok(cast_to(v, target, schema));
+            }
+            "column_ifexists" => {
+                arity(2, 2)?;
+                if let ExprKind::Literal(Literal::String(column)) = &args[0].kind {
+                    if schema.fields().iter().any(|f| f.name() == column) {
+                        return Ok(col(column));
+                    }
+                }
+                return self.scalar(&args[1], schema);
+            }
+            "typeof" => {
+                return Err(Diagnostic::error("KQL_SYNTAX", "`typeof()` is only valid as a type argument", span));
+            }
+            "row_number" | "prev" | "next" | "row_cumsum" | "row_rank_dense" | "row_rank_min" => {
+                return self.window_call(name, args, span, schema);
+            }
+            "extract" if args.len() == 4 => {
+                let type_name = type_argument(&args[3]).ok_or_else(|| {
+                    Diagnostic::error("KQL_ARGUMENTS", "the 4th argument of extract is `typeof(T)`", args[3].span)
+                })?;
+                let target = KqlType::from_name(&type_name).unwrap_or(KqlType::String);
+                let mut planned = args[..3].iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+                planned.push(super::scalar::lit_str(target.name()));
+                return Ok(functions::row_call("extract_typed", target, functions::extract_typed_fn, planned));
+            }
+            "new_guid" => {
+                arity(0, 0)?;
+                return Ok(datafusion::functions::string::expr_fn::uuid());
+            }
+            "rand" => {
+                arity(0, 1)?;
+                return Ok(datafusion::functions::math::expr_fn::random());
+            }
+            _ => {}
+        }
+        if AGGREGATES.contains(&name) {
+            return Err(Diagnostic::error(
+                "KQL_AGGREGATE_CONTEXT",
+                format!("aggregate function `{name}()` is only valid in summarize"),
+                span,
+            ));
+        }
+        let Some(spec) = functions::lookup(name) else {
+            let mut d = Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}`"), span);
+            let candidates = functions::names().iter().copied().chain(AGGREGATES.iter().copied());
+            if let Some(hint) = closest(name, candidates) {
+                d = d.with_help(format!("did you mean `{hint}`?"));
+            }
+            if matches!(name, "cluster" | "database" | "workspace" | "app" | "adx") {
+                d = Diagnostic::error("KQL_UNSUPPORTED", format!("`{name}()` is not supported: tenants are chosen by scope, never inside the query"), span);
+            }
+            return Err(d);
+        };
+        arity(spec.min, spec.max)?;
+        let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+        let ret = match spec.ret {
+            Ret::Fixed(t) => t,
+            Ret::Arg(i) => planned.get(i).map_or(KqlType::Dynamic, |e| kql_type(&self.type_of(e, schema))),
+        };
+        // Fast paths on DataFusion's own kernels where the semantics match exactly.
+        if name == "tostring" && kql_type(&self.type_of(&planned[0], schema)) == KqlType::String {
+            return Ok(planned.into_iter().next().unwrap_or_else(|| super::scalar::lit_str("")));
+        }
+        if name == "tolower" && kql_type(&self.type_of(&planned[0], schema)) == KqlType::String {
+            return Ok(datafusion::functions::string::expr_fn::lower(planned[0].clone()));
+        }
+        if name == "toupper" && kql_type(&self.type_of(&planned[0], schema)) == KqlType::String {
+            return Ok(datafusion::functions::string::expr_fn::upper(planned[0].clone()));
+        }
+        Ok(functions::row_call(name, ret, spec.eval, planned))
+    }
+
+    /// Plans two branches and casts them to one type (`iff`).
+    fn common_pair(&mut self, a: &Ast, b: &Ast, schema: &DFSchema) -> PResult<(Expr, Expr)> {
+        let a = self.scalar(a, schema)?;
+        let b = self.scalar(b, schema)?;
+        let mut unified = self.unify(vec![a, b], schema);
+        let b = unified.pop().unwrap_or(Expr::Literal(ScalarValue::Null, None));
+        let a = unified.pop().unwrap_or(Expr::Literal(ScalarValue::Null, None));
+        Ok((a, b))
+    }
+
+    /// Casts branch values to one KQL type: the first non-null-literal's type, widened over
+    /// numbers (int < long < real).
+    pub(crate) fn unify(&self, values: Vec<Expr>, schema: &DFSchema) -> Vec<Expr> {
+        let types: Vec<Option<KqlType>> = values
+            .iter()
+            .map(|v| match v {
+                Expr::Literal(ScalarValue::Null, _) => None,
+                _ => Some(kql_type(&self.type_of(v, schema))),
+            })
+            .collect();
+        let known: Vec<KqlType> = types.iter().flatten().copied().collect();
+        let Some(first) = known.first().copied() else { return values };
+        let target = if known.iter().all(|t| matches!(t, KqlType::Int | KqlType::Long | KqlType::Real)) {
+            if known.contains(&KqlType::Real) {
+                KqlType::Real
+            } else if known.contains(&KqlType::Long) {
+                KqlType::Long
+            } else {
+                KqlType::Int
+            }
+        } else {
+            first
+        };
+        values
+            .into_iter()
+            .map(|v| match v {
+                Expr::Literal(ScalarValue::Null, _) => Expr::Literal(typed_null(target), None),
+                other => cast_to(other, target, schema),
+            })
+            .collect()
+    }
+
+    /// `row_number()`, `prev()`, `next()`, `row_cumsum()` as window functions over the current
+    /// (serialized) order; the operator adds them as a Window node before projecting.
+    fn window_call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> PResult<Expr> {
+        let order = self.order.clone();
+        let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+        let offset = |i: usize| -> Option<i64> {
+            match planned.get(i) {
+                Some(Expr::Literal(v, _)) => match v {
+                    ScalarValue::Int64(Some(n)) => Some(*n),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let default = |i: usize| -> Option<ScalarValue> {
+            match planned.get(i) {
+                Some(Expr::Literal(v, _)) => Some(v.clone()),
+                _ => None,
+            }
+        };
+        let window = match name {
+            "row_number" => row_number(),
+            "prev" | "next" => {
+                let Some(value) = planned.first().cloned() else {
+                    return Err(Diagnostic::error("KQL_ARGUMENTS", format!("`{name}` needs a column"), span));
+                };
+                let value_type = self.type_of(&value, schema);
+                let default = default(2).and_then(|d| d.cast_to(&value_type).ok());
+                if name == "prev" { lag(value, Some(offset(1).unwrap_or(1)), default) } else { lead(value, Some(offset(1).unwrap_or(1)), default) }
+            }
+            "row_cumsum" => {
+                let Some(value) = planned.first().cloned() else {
+                    return Err(Diagnostic::error("KQL_ARGUMENTS", "`row_cumsum` needs a column", span));
+                };
+                let sum = datafusion::functions_aggregate::expr_fn::sum(value);
+                let Expr::AggregateFunction(agg) = sum else { return Err(Diagnostic::error("KQL_PLAN", "sum is not an aggregate", span)) };
+                let frame = WindowFrame::new_bounds(
+                    WindowFrameUnits::Rows,
+                    WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+                    WindowFrameBound::CurrentRow,
+                );
+                let window = Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
+                    datafusion::logical_expr::expr::WindowFunctionDefinition::AggregateUDF(agg.func.clone()),
+                    agg.params.args.clone(),
+                ));
+                let built = window.order_by(order.clone()).window_frame(frame).build().map_err(|e| super::df_error(e, span))?;
+                return Ok(self.push_window(built, schema));
+            }
+            _ => datafusion::functions_window::expr_fn::dense_rank(),
+        };
+        let built = window.order_by(order).build().map_err(|e| super::df_error(e, span))?;
+        Ok(self.push_window(built, schema))
+    }
+
+    /// Queues a window function and returns a typed reference to its future column (the
+    /// column exists only once the operator adds the Window node).
+    fn push_window(&mut self, window: Expr, schema: &DFSchema) -> Expr {
+        let data_type = self.type_of(&window, schema);
+        let name = self.fresh("w");
+        self.pending_windows.push((window, name.clone()));
+        datafusion::logical_expr::cast(col(&name), data_type)
+    }
+
+    /// Table-valued calls: `materialize(T)`, `view`, user functions returning tables.
+    pub(super) fn tabular_call(&mut self, name: &str, args: &[Ast], span: Span) -> PResult<datafusion::logical_expr::LogicalPlan> {
+        if let Some(Binding::Lambda(lambda)) = self.lookup(name).cloned() {
+            return match self.invoke_lambda(&lambda, args, None, span, &DFSchema::empty())? {
+                Planned::Table(plan) => Ok(plan),
+                Planned::Scalar(_) => Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}()` returns a scalar"), span)),
+            };
+        }
+        match name {
+            "materialize" | "view" | "table" if args.len() == 1 => {
+                if let ExprKind::Literal(Literal::String(table)) = &args[0].kind {
+                    return self.tabular(&Ast::new(ExprKind::Name(table.clone()), args[0].span));
+                }
+                self.tabular(&args[0])
+            }
+            "cluster" | "database" | "workspace" | "app" | "adx" => Err(Diagnostic::error(
+                "KQL_UNSUPPORTED",
+                format!("`{name}()` is not supported: tenants are chosen by scope, never inside the query"),
+                span,
+            )),
+            _ => Err(Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown tabular function `{name}`"), span)),
+        }
+    }
+}
+
+/// The type name inside `typeof(T)`.
+pub(crate) fn type_argument(arg: &Ast) -> Option<String> {
+    match &arg.kind {
+        ExprKind::Call { name, args, .. } if name == "typeof" => args.first().and_then(|a| a.as_name()).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// A typed null literal.
+pub(crate) fn typed_null(t: KqlType) -> ScalarValue {
+    match t {
+        KqlType::Bool => ScalarValue::Boolean(None),
+        KqlType::Int => ScalarValue::Int32(None),
+        KqlType::Long => ScalarValue::Int64(None),
+        KqlType::Real | KqlType::Decimal => ScalarValue::Float64(None),
+        KqlType::Datetime => ScalarValue::TimestampNanosecond(None, None),
+        KqlType::Timespan => ScalarValue::DurationNanosecond(None),
+        KqlType::Dynamic => ScalarValue::LargeUtf8(None),
+        KqlType::String | KqlType::Guid => ScalarValue::Utf8(None),
+    }
+}
+
+#[allow(dead_code)]
+fn unused() -> datafusion::arrow::datatypes::DataType {
+    DATETIME
+}

@@ -1,0 +1,30 @@
+//! Subcommands. Each lives in its own module and owns its arguments.
+
+mod data;
+mod kql;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Panoptes: a self-hostable multi-tenant security operations console.
+#[derive(Debug, Parser)]
+#[command(name = "panoptes", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run, check and batch-score KQL hunting queries.
+    Kql(kql::KqlArgs),
+}
+
+impl Cli {
+    pub(crate) fn run(self) -> anyhow::Result<ExitCode> {
+        match self.command {
+            Command::Kql(args) => kql::run(args),
+        }
+    }
+}
