@@ -305,10 +305,10 @@ impl Lexer<'_> {
         if is_real {
             text.parse().map(Tok::Real).map_err(|_| self.error("bad real literal", start))
         } else {
-            match text.parse::<i64>() {
-                Ok(v) => Ok(Tok::Int(v)),
-                Err(_) => text.parse().map(Tok::Real).map_err(|_| self.error("bad number", start)),
-            }
+            text.parse::<i64>().map(Tok::Int).map_err(|_| {
+                self.error(format!("integer literal {text} is out of range for long"), start)
+                    .with_help("write it as a real, e.g. `9.3e18`")
+            })
         }
     }
 

@@ -50,7 +50,7 @@ impl Val {
     pub fn to_kql_string(&self) -> String {
         match self {
             Val::Null => String::new(),
-            Val::Bool(b) => if *b { "true" } else { "false" }.into(),
+            Val::Bool(b) => if *b { "True" } else { "False" }.into(),
             Val::Int(i) => i.to_string(),
             Val::Long(i) => i.to_string(),
             Val::Real(r) => format_real(*r),

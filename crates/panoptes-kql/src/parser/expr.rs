@@ -384,7 +384,7 @@ impl Parser {
 
     pub(super) fn named_expr(&mut self) -> PResult<NamedExpr> {
         if self.at_ident() && self.at_sym_ahead(1, "=") {
-            let name = self.ident()?;
+            let name = self.new_name()?;
             self.bump();
             let expr = self.or_expr()?;
             return Ok(NamedExpr { names: vec![name], expr });

@@ -8,6 +8,9 @@ use crate::ast::{ColumnDecl, Expr, ExprKind, Ident, Query, Statement};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::lexer::{Tok, Token, lex};
 
+/// Words Kusto refuses as unquoted column names.
+const RESERVED: &[&str] = &["first", "last", "asc", "desc", "true", "false", "has", "to", "missing"];
+
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 200;
 
@@ -156,6 +159,22 @@ impl Parser {
         }
     }
 
+    /// A name that is being defined (a column, a `let`, a parameter): reserved words must be
+    /// quoted as `['first']`.
+    fn new_name(&mut self) -> PResult<Ident> {
+        if let Tok::Ident(word) = self.peek() {
+            if RESERVED.contains(&word.as_str()) {
+                return Err(Diagnostic::error(
+                    "KQL_RESERVED",
+                    format!("`{word}` is a reserved word and cannot name a column"),
+                    self.span(),
+                )
+                .with_help(format!("quote it: ['{word}']")));
+            }
+        }
+        self.ident()
+    }
+
     fn at_ident(&self) -> bool {
         matches!(self.peek(), Tok::Ident(_) | Tok::QuotedIdent(_))
     }
@@ -180,7 +199,7 @@ impl Parser {
     fn statement(&mut self) -> PResult<Statement> {
         if self.at_word("let") && !self.at_sym_ahead(1, "=") {
             self.bump();
-            let name = self.ident()?;
+            let name = self.new_name()?;
             self.expect_sym("=")?;
             let value = self.let_value()?;
             return Ok(Statement::Let { name, value });
@@ -239,7 +258,7 @@ impl Parser {
         self.expect_sym("(")?;
         let mut decls = Vec::new();
         while !self.at_sym(")") {
-            let name = self.ident()?;
+            let name = self.new_name()?;
             self.expect_sym(":")?;
             let type_name = if self.at_sym("(") {
                 // Tabular parameter: (col:type, ...) or (*).

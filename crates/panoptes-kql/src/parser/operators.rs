@@ -587,7 +587,7 @@ impl Parser {
                     parts.push(ParsePart::Wildcard);
                 }
                 Tok::Ident(_) | Tok::QuotedIdent(_) => {
-                    let name = self.ident()?;
+                    let name = self.new_name()?;
                     let type_name = if self.eat_sym(":") { Some(self.ident()?.name) } else { None };
                     parts.push(ParsePart::Column(name, type_name));
                 }

@@ -80,7 +80,7 @@ pub(super) fn gettype(a: &[Val]) -> Val {
             Json::Null => "null",
             Json::Bool(_) => "bool",
             Json::Number(n) if n.is_i64() || n.is_u64() => "long",
-            Json::Number(_) => "real",
+            Json::Number(_) => "double",
             Json::String(s) if crate::format::parse_datetime(s).is_some() && s.len() >= 10 && s.contains('-') => {
                 "datetime"
             }

@@ -270,6 +270,16 @@ pub(super) fn make_datetime(a: &[Val]) -> Val {
 
 pub(super) fn make_timespan(a: &[Val]) -> Val {
     let nums: Vec<f64> = a.iter().map(|v| v.to_real().unwrap_or(0.0)).collect();
+    let valid = |h: f64, m: f64, s: f64| (0.0..24.0).contains(&h) && (0.0..60.0).contains(&m) && (0.0..60.0).contains(&s);
+    let ok = match nums.as_slice() {
+        [h, m] => valid(*h, *m, 0.0),
+        [h, m, s] => valid(*h, *m, *s),
+        [_, h, m, s] => valid(*h, *m, *s),
+        _ => false,
+    };
+    if !ok {
+        return Val::Null;
+    }
     let secs = match nums.as_slice() {
         [h, m] => h * 3600.0 + m * 60.0,
         [h, m, s] => h * 3600.0 + m * 60.0 + s,
@@ -305,7 +315,12 @@ pub(super) fn format_datetime(a: &[Val]) -> Val {
     while i < chars.len() {
         let c = chars[i];
         let mut run = 1;
-        while i + run < chars.len() && chars[i + run] == c {
+        let max_run = match c {
+            'd' | 'M' | 'H' | 'h' | 'm' | 's' | 't' => 2,
+            'f' | 'F' => 7,
+            _ => 4,
+        };
+        while i + run < chars.len() && chars[i + run] == c && run < max_run {
             run += 1;
         }
         let piece = match c {

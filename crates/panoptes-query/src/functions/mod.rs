@@ -295,3 +295,14 @@ pub fn parse_kv_fn(args: &[Val]) -> Val {
         None => Val::Null,
     }
 }
+
+/// `mv-expand kind=array`: a bag becomes an array of `[key, value]` pairs.
+pub fn bag_to_pairs_fn(args: &[Val]) -> Val {
+    match args.first().map(Val::to_json) {
+        Some(serde_json::Value::Object(map)) => Val::Dyn(serde_json::Value::Array(
+            map.into_iter().map(|(k, v)| serde_json::Value::Array(vec![serde_json::Value::String(k), v])).collect(),
+        )),
+        Some(other) => Val::Dyn(other),
+        None => Val::Null,
+    }
+}

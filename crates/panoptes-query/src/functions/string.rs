@@ -59,7 +59,8 @@ pub(super) fn strcat_delim(a: &[Val]) -> Val {
 pub(super) fn substring(a: &[Val]) -> Val {
     let chars: Vec<char> = s(a, 0).chars().collect();
     let len = chars.len() as i64;
-    let start = long(a, 1).unwrap_or(0).clamp(0, len);
+    let start = long(a, 1).unwrap_or(0);
+    let start = if start < 0 { (len + start).max(0) } else { start.min(len) };
     let count = match a.get(2) {
         Some(v) if !v.is_null() => v.to_long().unwrap_or(0).max(0),
         _ => len,
@@ -78,8 +79,10 @@ pub(super) fn split(a: &[Val]) -> Val {
     };
     match a.get(2).and_then(Val::to_long) {
         Some(i) => {
-            let item = usize::try_from(i).ok().and_then(|i| parts.get(i).cloned());
-            Val::Dyn(Json::Array(item.into_iter().collect()))
+            match usize::try_from(i).ok().and_then(|i| parts.get(i).cloned()) {
+                Some(item) => Val::Dyn(Json::Array(vec![item])),
+                None => Val::Null,
+            }
         }
         None => Val::Dyn(Json::Array(parts)),
     }
@@ -157,19 +160,14 @@ fn trim_impl(a: &[Val], start: bool, end: bool) -> Val {
     let mut text = s(a, 1);
     let Some(re) = regex(&format!("^(?:{pattern})")) else { return Val::Null };
     let Some(re_end) = regex(&format!("(?:{pattern})$")) else { return Val::Null };
+    // Kusto removes one match at each end, not repeated matches.
     if start {
-        while let Some(m) = re.find(&text) {
-            if m.end() == 0 {
-                break;
-            }
+        if let Some(m) = re.find(&text) {
             text = text[m.end()..].to_string();
         }
     }
     if end {
-        while let Some(m) = re_end.find(&text) {
-            if m.start() == m.end() {
-                break;
-            }
+        if let Some(m) = re_end.find(&text) {
             text.truncate(m.start());
         }
     }

@@ -31,6 +31,8 @@ pub(crate) enum Post {
     None,
     /// Null becomes 0 (sums and counts over nothing).
     ZeroIfNull,
+    /// Null becomes NaN (the average of nothing).
+    NanIfNull,
     /// A list becomes a dynamic array.
     ToDynamic,
     /// A list of bags merges into one bag.
@@ -67,10 +69,11 @@ impl Planner<'_> {
         let part = |agg: Expr, post: Post, name: String| AggPart { agg, post, name };
         match name {
             "count" => {
-                let agg = match args.first() {
-                    Some(a) if !matches!(a.kind, ExprKind::Star) => agg::count(self.scalar(a, schema)?),
-                    _ => agg::count(lit(1i64)),
-                };
+                // Kusto's count(x) counts rows, like count().
+                if let Some(a) = args.first().filter(|a| !matches!(a.kind, ExprKind::Star)) {
+                    self.scalar(a, schema)?;
+                }
+                let agg = agg::count(lit(1i64));
                 Ok(vec![part(agg, Post::None, "count_".into())])
             }
             "countif" => {
@@ -118,7 +121,7 @@ impl Planner<'_> {
                     need(2)?;
                     a = filtered(a, self.predicate(&args[1], schema)?, span)?;
                 }
-                Ok(vec![part(a, Post::None, format!("{name}_{}", arg_name(0)))])
+                Ok(vec![part(a, Post::NanIfNull, format!("{name}_{}", arg_name(0)))])
             }
             "min" | "max" | "minif" | "maxif" => {
                 need(1)?;
@@ -143,14 +146,14 @@ impl Planner<'_> {
                     need(2)?;
                     a = filtered(a, self.predicate(&args[1], schema)?, span)?;
                 }
-                Ok(vec![part(a, Post::None, format!("{name}_{}", arg_name(0)))])
+                Ok(vec![part(a, Post::ZeroIfNull, format!("{name}_{}", arg_name(0)))])
             }
             "make_set" | "makeset" | "make_set_if" | "make_list" | "makelist" | "make_list_if" | "make_list_with_nulls" | "hll" => {
                 need(1)?;
                 let x = self.scalar(&args[0], schema)?;
                 let is_set = name.contains("set") || name == "hll";
                 let with_nulls = name == "make_list_with_nulls";
-                let base = if is_set { agg::array_agg(x.clone()).distinct().build().map_err(|e| super::df_error(e, span))? } else { agg::array_agg(x.clone()) };
+                let base = agg::array_agg(x.clone());
                 let mut condition = if with_nulls { None } else { Some(x.is_not_null()) };
                 if name.ends_with("_if") {
                     need(2)?;
@@ -160,9 +163,11 @@ impl Planner<'_> {
                         None => p,
                     });
                 }
-                let a = match condition {
-                    Some(c) => filtered(base, c, span)?,
-                    None => base,
+                let a = match (condition, is_set) {
+                    (Some(c), true) => base.distinct().filter(c).build().map_err(|e| super::df_error(e, span))?,
+                    (Some(c), false) => filtered(base, c, span)?,
+                    (None, true) => base.distinct().build().map_err(|e| super::df_error(e, span))?,
+                    (None, false) => base,
                 };
                 let prefix = if name == "hll" { "hll" } else if is_set { "set" } else { "list" };
                 Ok(vec![part(a, Post::ToDynamic, format!("{prefix}_{}", arg_name(0)))])
@@ -286,6 +291,7 @@ pub(crate) fn apply_post(post: &Post, value: Expr, schema: &DFSchema) -> Expr {
             };
             datafusion::functions::core::expr_fn::coalesce(vec![value, zero])
         }
+        Post::NanIfNull => datafusion::functions::core::expr_fn::coalesce(vec![value, lit(f64::NAN)]),
         Post::ToDynamic => functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![value]),
         Post::MergeBags => functions::row_call("merge_bags", KqlType::Dynamic, functions::merge_bags_fn, vec![value]),
         Post::MergeSets => functions::row_call("merge_sets", KqlType::Dynamic, functions::merge_sets_fn, vec![value]),

@@ -92,8 +92,25 @@ impl Planner<'_> {
             (Int | Long | Real, Timespan, BinaryOp::Mul) => {
                 cast(cast(raw(cast(l, DataType::Float64), cast(ticks(r), DataType::Float64)), DataType::Int64), TIMESPAN)
             }
-            (Int | Long | Real | Decimal, Int | Long | Real | Decimal, _) => safe_div(operator, l, r),
-            (Dynamic, Int | Long | Real, _) | (Int | Long | Real, Dynamic, _) | (Dynamic, Dynamic, _) => {
+            (Int | Long | Real | Decimal, Int | Long | Real | Decimal, _) => {
+                // Kusto computes int arithmetic in 64 bits.
+                let widen = |e: Expr, t: KqlType| if t == Int { cast(e, DataType::Int64) } else { e };
+                let (l, r) = (widen(l, lt), widen(r, rt));
+                if op == BinaryOp::Mod {
+                    kusto_mod(l, r)
+                } else {
+                    safe_div(operator, l, r)
+                }
+            }
+            (Dynamic, Dynamic, _) => {
+                return Err(Diagnostic::error(
+                    "KQL_TYPE",
+                    format!("operator `{}` cannot be applied to two dynamic values", symbol(op)),
+                    span,
+                )
+                .with_help("convert first, e.g. `toint(a) * toint(b)`"));
+            }
+            (Dynamic, Int | Long | Real, _) | (Int | Long | Real, Dynamic, _) => {
                 let target = if matches!((lt, rt), (Real, _) | (_, Real)) { Real } else { Long };
                 let l = cast_to(l, if lt == Dynamic { target } else { lt }, schema);
                 let r = cast_to(r, if rt == Dynamic { target } else { rt }, schema);
@@ -125,7 +142,13 @@ impl Planner<'_> {
         use KqlType::*;
         let (lt, rt) = (kql_type(&self.type_of(&l, schema)), kql_type(&self.type_of(&r, schema)));
         let (l, r) = match (lt, rt) {
-            (Dynamic, Dynamic) => (self.as_string(l, schema), self.as_string(r, schema)),
+            (Dynamic, Dynamic) => {
+                return Err(Diagnostic::error("KQL_TYPE", format!("cannot compare two dynamic values with `{}`", symbol(op)), span)
+                    .with_help("convert one side first, e.g. `tostring(a) == tostring(b)`"));
+            }
+            (Bool, Int | Long) | (Int | Long, Bool) => (cast_to(l, Long, schema), cast_to(r, Long, schema)),
+            (_, _) if is_literal(&r) && lt != Dynamic => (l, cast_to(r, lt, schema)),
+            (_, _) if is_literal(&l) && rt != Dynamic => (cast_to(l, rt, schema), r),
             (Dynamic, other) => (cast_to(l, other, schema), r),
             (other, Dynamic) => (l, cast_to(r, other, schema)),
             (a, b) if a == b => (l, r),
@@ -163,6 +186,14 @@ impl Planner<'_> {
     }
 }
 
+/// Kusto's modulo is never negative: `-7 % 3 == 2`, `-7 % -3 == 2`.
+fn kusto_mod(l: Expr, r: Expr) -> Expr {
+    let abs_r = datafusion::functions::math::expr_fn::abs(r.clone());
+    let first = safe_div(Operator::Modulo, l, r);
+    let shifted = Expr::BinaryExpr(BinaryExpr::new(Box::new(first), Operator::Plus, Box::new(abs_r.clone())));
+    safe_div(Operator::Modulo, shifted, abs_r)
+}
+
 /// Integer division and modulo by zero give null instead of failing the query.
 fn safe_div(operator: Operator, l: Expr, r: Expr) -> Expr {
     let expr = Expr::BinaryExpr(BinaryExpr::new(Box::new(l), operator, Box::new(r.clone())));
@@ -175,6 +206,10 @@ fn safe_div(operator: Operator, l: Expr, r: Expr) -> Expr {
     } else {
         expr
     }
+}
+
+fn is_literal(expr: &Expr) -> bool {
+    matches!(expr, Expr::Literal(..))
 }
 
 fn is_null_literal(expr: &Expr) -> bool {

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions_window::expr_fn::{lag, lead, row_number};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, LogicalPlanBuilder, Subquery, WindowFrame, WindowFrameBound, WindowFrameUnits, when,
+    Expr, ExprFunctionExt, LogicalPlanBuilder, Subquery, WindowFrame, WindowFrameBound, WindowFrameUnits, cast, lit, when,
 };
 use panoptes_domain::KqlType;
 use panoptes_kql::ast::{Expr as Ast, ExprKind, Literal, OptionArg};
@@ -15,7 +16,7 @@ use panoptes_kql::{Diagnostic, Span, closest};
 use super::binary::cast_to;
 use super::{Binding, PResult, Planned, Planner, col};
 use crate::functions::{self, Ret};
-use crate::types::{DATETIME, kql_type};
+use crate::types::kql_type;
 
 /// Aggregate function names: valid only in `summarize`, `make-series` and similar.
 pub(crate) const AGGREGATES: &[&str] = &[
@@ -76,6 +77,7 @@ impl Planner<'_> {
                     values.push(self.scalar(&pair[1], schema)?);
                 }
                 values.push(self.scalar(&args[args.len() - 1], schema)?);
+                self.same_types(&values, schema, span)?;
                 let values = self.unify(values, schema);
                 let mut builder = when(conds[0].clone(), values[0].clone());
                 for (c, v) in conds.iter().zip(&values).skip(1) {
@@ -86,6 +88,7 @@ impl Planner<'_> {
             "coalesce" => {
                 arity(1, 64)?;
                 let values = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+                self.same_types(&values, schema, span)?;
                 let values = self.unify(values, schema);
                 let all_strings = values.iter().all(|v| kql_type(&self.type_of(v, schema)) == KqlType::String);
                 if all_strings {
@@ -165,6 +168,11 @@ impl Planner<'_> {
             "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "decimal" | "guid" => {
                 arity(1, 1)?;
                 let target = KqlType::from_name(name).unwrap_or(KqlType::String);
+                if let ExprKind::Neg(inner) = &args[0].kind {
+                    if inner.as_name() == Some("inf") {
+                        return Ok(Expr::Literal(ScalarValue::Float64(Some(f64::NEG_INFINITY)), None));
+                    }
+                }
                 if let ExprKind::Name(word) = &args[0].kind {
                     let value = match (word.as_str(), target) {
                         ("null", t) => Some(crate::value::Val::Null).map(|_| typed_null(t)),
@@ -252,12 +260,39 @@ impl Planner<'_> {
 
     /// Plans two branches and casts them to one type (`iff`).
     fn common_pair(&mut self, a: &Ast, b: &Ast, schema: &DFSchema) -> PResult<(Expr, Expr)> {
+        let span = a.span.to(b.span);
         let a = self.scalar(a, schema)?;
         let b = self.scalar(b, schema)?;
+        self.same_types(&[a.clone(), b.clone()], schema, span)?;
         let mut unified = self.unify(vec![a, b], schema);
         let b = unified.pop().unwrap_or(Expr::Literal(ScalarValue::Null, None));
         let a = unified.pop().unwrap_or(Expr::Literal(ScalarValue::Null, None));
         Ok((a, b))
+    }
+
+    /// Kusto requires `iff`/`case`/`coalesce` branches of one type (null literals excepted).
+    fn same_types(&self, values: &[Expr], schema: &DFSchema, span: Span) -> PResult<()> {
+        let mut seen: Option<KqlType> = None;
+        for v in values {
+            if matches!(v, Expr::Literal(value, _) if value.is_null()) {
+                continue;
+            }
+            let t = kql_type(&self.type_of(v, schema));
+            match seen {
+                None => seen = Some(t),
+                Some(s) if s == t => {}
+                Some(s) if matches!((s, t), (KqlType::Int, KqlType::Long) | (KqlType::Long, KqlType::Int)) => {}
+                Some(s) => {
+                    return Err(Diagnostic::error(
+                        "KQL_TYPE",
+                        format!("all branches must have the same type, found {s} and {t}"),
+                        span,
+                    )
+                    .with_help("convert the branches, e.g. with `todouble()` or `tostring()`"));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Casts branch values to one KQL type: the first non-null-literal's type, widened over
@@ -292,67 +327,107 @@ impl Planner<'_> {
             .collect()
     }
 
-    /// `row_number()`, `prev()`, `next()`, `row_cumsum()` as window functions over the current
-    /// (serialized) order; the operator adds them as a Window node before projecting.
+    /// `row_number()`, `prev()`, `next()`, `row_cumsum()`, `row_rank_*()` as window functions
+    /// over the current (serialized) order; the operator adds them as Window nodes before
+    /// projecting.
     fn window_call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> PResult<Expr> {
         let order = self.order.clone();
         let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
-        let offset = |i: usize| -> Option<i64> {
-            match planned.get(i) {
-                Some(Expr::Literal(v, _)) => match v {
-                    ScalarValue::Int64(Some(n)) => Some(*n),
-                    _ => None,
-                },
-                _ => None,
-            }
-        };
-        let default = |i: usize| -> Option<ScalarValue> {
+        let literal = |i: usize| -> Option<ScalarValue> {
             match planned.get(i) {
                 Some(Expr::Literal(v, _)) => Some(v.clone()),
                 _ => None,
             }
         };
+        let offset = |i: usize| -> PResult<i64> {
+            match (planned.get(i), literal(i)) {
+                (None, _) => Ok(1),
+                (_, Some(ScalarValue::Int64(Some(n)))) if n > 0 => Ok(n),
+                _ => Err(Diagnostic::error("KQL_ARGUMENTS", format!("the offset of `{name}` must be a positive constant"), span)),
+            }
+        };
+        let rows_frame = || {
+            WindowFrame::new_bounds(WindowFrameUnits::Rows, WindowFrameBound::Preceding(ScalarValue::UInt64(None)), WindowFrameBound::CurrentRow)
+        };
         let window = match name {
-            "row_number" => row_number(),
+            "row_number" => {
+                let partition = match planned.get(1) {
+                    Some(restart) => vec![self.restart_group(restart.clone(), &order, schema, span)?],
+                    None => vec![],
+                };
+                let number = row_number().partition_by(partition).order_by(order).build().map_err(|e| super::df_error(e, span))?;
+                let number = self.push_window(number, schema);
+                return Ok(match literal(0) {
+                    Some(ScalarValue::Int64(Some(start))) => cast(number, DataType::Int64) + lit(start - 1),
+                    None if planned.is_empty() => cast(number, DataType::Int64),
+                    _ => return Err(Diagnostic::error("KQL_ARGUMENTS", "row_number's start must be a constant", span)),
+                });
+            }
             "prev" | "next" => {
                 let Some(value) = planned.first().cloned() else {
                     return Err(Diagnostic::error("KQL_ARGUMENTS", format!("`{name}` needs a column"), span));
                 };
                 let value_type = self.type_of(&value, schema);
-                let default = default(2).and_then(|d| d.cast_to(&value_type).ok());
-                if name == "prev" { lag(value, Some(offset(1).unwrap_or(1)), default) } else { lead(value, Some(offset(1).unwrap_or(1)), default) }
+                let default = match (planned.get(2), literal(2)) {
+                    (None, _) => None,
+                    (_, Some(d)) => Some(d.cast_to(&value_type).map_err(|e| super::df_error(e, span))?),
+                    _ => return Err(Diagnostic::error("KQL_ARGUMENTS", format!("the default of `{name}` must be a constant"), span)),
+                };
+                let shift = offset(1)?;
+                if name == "prev" { lag(value, Some(shift), default) } else { lead(value, Some(shift), default) }
             }
             "row_cumsum" => {
                 let Some(value) = planned.first().cloned() else {
                     return Err(Diagnostic::error("KQL_ARGUMENTS", "`row_cumsum` needs a column", span));
                 };
-                let sum = datafusion::functions_aggregate::expr_fn::sum(value);
-                let Expr::AggregateFunction(agg) = sum else { return Err(Diagnostic::error("KQL_PLAN", "sum is not an aggregate", span)) };
-                let frame = WindowFrame::new_bounds(
-                    WindowFrameUnits::Rows,
-                    WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
-                    WindowFrameBound::CurrentRow,
-                );
-                let window = Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
-                    datafusion::logical_expr::expr::WindowFunctionDefinition::AggregateUDF(agg.func.clone()),
-                    agg.params.args.clone(),
-                ));
-                let built = window.order_by(order.clone()).window_frame(frame).build().map_err(|e| super::df_error(e, span))?;
+                let partition = match planned.get(1) {
+                    Some(restart) => vec![self.restart_group(restart.clone(), &order, schema, span)?],
+                    None => vec![],
+                };
+                let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(value), span)?;
+                let built = window
+                    .partition_by(partition)
+                    .order_by(order)
+                    .window_frame(rows_frame())
+                    .build()
+                    .map_err(|e| super::df_error(e, span))?;
                 return Ok(self.push_window(built, schema));
             }
+            "row_rank_min" => datafusion::functions_window::expr_fn::rank(),
             _ => datafusion::functions_window::expr_fn::dense_rank(),
         };
         let built = window.order_by(order).build().map_err(|e| super::df_error(e, span))?;
         Ok(self.push_window(built, schema))
     }
 
+    /// A group number that grows by one each row where `restart` is true, so window functions
+    /// partitioned by it start over (`row_cumsum(x, restart)`).
+    fn restart_group(&mut self, restart: Expr, order: &[datafusion::logical_expr::SortExpr], schema: &DFSchema, span: Span) -> PResult<Expr> {
+        let flag = when(cast_to(restart, KqlType::Bool, schema), lit(1i64)).otherwise(lit(0i64)).map_err(|e| super::df_error(e, span))?;
+        let frame = WindowFrame::new_bounds(WindowFrameUnits::Rows, WindowFrameBound::Preceding(ScalarValue::UInt64(None)), WindowFrameBound::CurrentRow);
+        let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(flag), span)?
+            .order_by(order.to_vec())
+            .window_frame(frame)
+            .build()
+            .map_err(|e| super::df_error(e, span))?;
+        Ok(self.push_window(window, schema))
+    }
+
     /// Queues a window function and returns a typed reference to its future column (the
     /// column exists only once the operator adds the Window node).
     fn push_window(&mut self, window: Expr, schema: &DFSchema) -> Expr {
         let data_type = self.type_of(&window, schema);
+        let level = window
+            .column_refs()
+            .iter()
+            .filter_map(|c| self.window_levels.get(&c.name).copied())
+            .max()
+            .unwrap_or(0)
+            + 1;
         let name = self.fresh("w");
-        self.pending_windows.push((window, name.clone()));
-        datafusion::logical_expr::cast(col(&name), data_type)
+        self.window_levels.insert(name.clone(), level);
+        self.pending_windows.push((window, name.clone(), level));
+        cast(col(&name), data_type)
     }
 
     /// Table-valued calls: `materialize(T)`, `view`, user functions returning tables.
@@ -380,6 +455,17 @@ impl Planner<'_> {
     }
 }
 
+/// An aggregate used as a window function.
+fn aggregate_window(aggregate: Expr, span: Span) -> PResult<Expr> {
+    let Expr::AggregateFunction(agg) = aggregate else {
+        return Err(Diagnostic::error("KQL_PLAN", "not an aggregate", span));
+    };
+    Ok(Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
+        datafusion::logical_expr::expr::WindowFunctionDefinition::AggregateUDF(agg.func.clone()),
+        agg.params.args.clone(),
+    )))
+}
+
 /// The type name inside `typeof(T)`.
 pub(crate) fn type_argument(arg: &Ast) -> Option<String> {
     match &arg.kind {
@@ -402,7 +488,3 @@ pub(crate) fn typed_null(t: KqlType) -> ScalarValue {
     }
 }
 
-#[allow(dead_code)]
-fn unused() -> datafusion::arrow::datatypes::DataType {
-    DATETIME
-}

@@ -1,7 +1,7 @@
 //! `join` and `lookup`: Kusto's join kinds (innerunique by default), `$left`/`$right` keys,
 //! right-side clashes renamed with a `1` suffix; `lookup` drops the right keys.
 
-use datafusion::common::{Column, JoinType};
+use datafusion::common::{Column, JoinType, NullEquality};
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, lit};
 use panoptes_kql::ast::{Expr as Ast, ExprKind, JoinCondition, OptionArg};
@@ -73,15 +73,30 @@ impl Planner<'_> {
             }
         }
         let left = if unique_left { self.dedup_on_keys(left, &pairs, span)? } else { left };
+        // Keys of different numeric types join on a common type; Kusto matches null keys.
+        let mut right_key_names = Vec::new();
+        let mut right_exprs: Vec<Expr> = right_names.iter().map(|n| col(n)).collect();
+        for (i, (l_key, r_key)) in pairs.iter().enumerate() {
+            let lt = left.schema().field_with_unqualified_name(l_key).map(|f| f.data_type().clone());
+            let rt = right.schema().field_with_unqualified_name(r_key).map(|f| f.data_type().clone());
+            match (lt, rt) {
+                (Ok(lt), Ok(rt)) if lt != rt => {
+                    let name = format!("__key{i}");
+                    right_exprs.push(datafusion::logical_expr::cast(col(r_key), lt).alias(&name));
+                    right_key_names.push(name);
+                }
+                _ => right_key_names.push(r_key.clone()),
+            }
+        }
+        let right = build(LogicalPlanBuilder::from(right).project(right_exprs), span)?;
         let l = build(LogicalPlanBuilder::from(left).alias("__l"), span)?;
         let r = build(LogicalPlanBuilder::from(right).alias("__r"), span)?;
-        let conditions: Vec<Expr> = pairs
-            .iter()
-            .map(|(a, b)| {
-                Expr::Column(Column::new(Some("__l"), a)).eq(Expr::Column(Column::new(Some("__r"), b)))
-            })
-            .collect();
-        let joined = build(LogicalPlanBuilder::from(l).join_on(r, join_type, conditions), span)?;
+        let left_keys: Vec<Column> = pairs.iter().map(|(a, _)| Column::new(Some("__l"), a)).collect();
+        let right_keys: Vec<Column> = right_key_names.iter().map(|b| Column::new(Some("__r"), b)).collect();
+        let joined = build(
+            LogicalPlanBuilder::from(l).join_detailed(r, join_type, (left_keys, right_keys), None, NullEquality::NullEqualsNull),
+            span,
+        )?;
         let right_keys: Vec<&String> = pairs.iter().map(|(_, r)| r).collect();
         let mut used: Vec<String> = Vec::new();
         let mut exprs = Vec::new();

@@ -69,7 +69,9 @@ pub struct Planner<'a> {
     scopes: Vec<HashMap<String, Binding>>,
     render: Option<RenderHint>,
     /// Window expressions requested while planning one operator's expressions.
-    pending_windows: Vec<(Expr, String)>,
+    pending_windows: Vec<(Expr, String, usize)>,
+    /// Nesting level of each window column (a window over another window's result comes later).
+    window_levels: HashMap<String, usize>,
     /// Sort keys of the last `sort`/`top`, used to order window functions after `serialize`.
     order: Vec<datafusion::logical_expr::SortExpr>,
     depth: usize,
@@ -85,6 +87,7 @@ impl<'a> Planner<'a> {
             scopes: vec![HashMap::new()],
             render: None,
             pending_windows: Vec::new(),
+            window_levels: HashMap::new(),
             order: Vec::new(),
             depth: 0,
             next_id: 0,

@@ -197,8 +197,18 @@ impl Planner<'_> {
         if self.pending_windows.is_empty() {
             return Ok(input);
         }
-        let windows: Vec<Expr> = self.pending_windows.drain(..).map(|(e, name)| e.alias(name)).collect();
-        build(LogicalPlanBuilder::from(input).window(windows), span)
+        let mut pending: Vec<(Expr, String, usize)> = self.pending_windows.drain(..).collect();
+        pending.sort_by_key(|(_, _, level)| *level);
+        let mut plan = input;
+        let mut start = 0;
+        while start < pending.len() {
+            let level = pending[start].2;
+            let end = pending[start..].iter().position(|(_, _, l)| *l != level).map_or(pending.len(), |p| start + p);
+            let windows: Vec<Expr> = pending[start..end].iter().map(|(e, name, _)| e.clone().alias(name)).collect();
+            plan = build(LogicalPlanBuilder::from(plan).window(windows), span)?;
+            start = end;
+        }
+        Ok(plan)
     }
 
     /// Drops internal `__` columns (window results) after a filter.

@@ -24,9 +24,24 @@ impl Planner<'_> {
         let mut exprs: Vec<Expr> = names.iter().map(|n| col(n)).collect();
         let mut expanded: Vec<(String, String, Option<String>)> = Vec::new();
         let mut first_value: Option<Expr> = None;
+        let as_arrays = options
+            .iter()
+            .any(|o| (o.name.eq_ignore_ascii_case("kind") || o.name.eq_ignore_ascii_case("bagexpansion")) && o.value.as_name() == Some("array"));
         for (i, c) in columns.iter().enumerate() {
             let value = self.scalar(&c.expr, &schema)?;
-            let value = self.as_dynamic(value, &schema);
+            let value_type = crate::types::kql_type(&self.type_of(&value, &schema));
+            if value_type != KqlType::Dynamic {
+                return Err(Diagnostic::error(
+                    "KQL_TYPE",
+                    format!("mv-expand needs a dynamic array or bag, found {value_type}"),
+                    c.expr.span,
+                ));
+            }
+            let value = if as_arrays {
+                functions::row_call("bag_to_pairs", KqlType::Dynamic, functions::bag_to_pairs_fn, vec![value])
+            } else {
+                value
+            };
             if first_value.is_none() {
                 first_value = Some(value.clone());
             }
@@ -133,11 +148,8 @@ impl Planner<'_> {
                         _ if i == last => "(.*)".to_string(),
                         _ => "(.*?)".to_string(),
                     };
-                    let group = if kind == "regex" && t == KqlType::String {
-                        if i == last { "(.*)".to_string() } else { "(.*?)".to_string() }
-                    } else {
-                        group
-                    };
+                    // In regex mode string columns are greedy, as in Kusto.
+                    let group = if kind == "regex" && t == KqlType::String { "(.*)".to_string() } else { group };
                     regex.push_str(&group);
                     columns.push((name.name.clone(), t));
                 }

@@ -42,6 +42,14 @@ impl Planner<'_> {
                 }
                 let mut cells: Vec<Vec<Val>> = vec![Vec::new(); columns.len()];
                 for (i, value) in values.iter().enumerate() {
+                    if !is_literal_ast(value) {
+                        return Err(Diagnostic::error(
+                            "KQL_DATATABLE",
+                            "datatable values must be literals",
+                            value.span,
+                        )
+                        .with_help("compute values after the datatable with `extend`"));
+                    }
                     let column = i % columns.len();
                     let v = self.constant(value)?;
                     let v = coerce_cell(v, types[column], value.span)?;
@@ -131,7 +139,10 @@ impl Planner<'_> {
                 }
                 ExprKind::Name(name) => {
                     let plan = self.table_by_name(name, table.span)?;
-                    inputs.push((name.clone(), plan));
+                    // Tables keep their names; let-bound and other tabular expressions are
+                    // `union_argN`, as Kusto names them.
+                    let label = if self.lookup(name).is_some() { format!("union_arg{}", inputs.len()) } else { name.clone() };
+                    inputs.push((label, plan));
                 }
                 _ => {
                     let plan = self.tabular(table)?;
@@ -148,6 +159,17 @@ impl Planner<'_> {
         } else {
             Vec::new()
         };
+        // A column name with different types in different inputs splits into `name_type` columns.
+        let mut types_of: std::collections::HashMap<String, Vec<KqlType>> = std::collections::HashMap::new();
+        for (_, plan) in &inputs {
+            for f in plan.schema().fields() {
+                let t = crate::types::kql_type(f.data_type());
+                let entry = types_of.entry(f.name().clone()).or_default();
+                if !entry.contains(&t) {
+                    entry.push(t);
+                }
+            }
+        }
         let mut result: Option<LogicalPlanBuilder> = None;
         for (name, plan) in inputs {
             let mut exprs: Vec<Expr> = Vec::new();
@@ -155,7 +177,16 @@ impl Planner<'_> {
                 exprs.push(super::scalar::lit_str(&name).alias(source));
             }
             let columns = if inner { common.clone() } else { schema_names(plan.schema()) };
-            exprs.extend(columns.iter().map(|c| col(c)));
+            for c in &columns {
+                let conflicting = types_of.get(c).is_some_and(|t| t.len() > 1);
+                match plan.schema().field_with_unqualified_name(c) {
+                    Ok(f) if conflicting => {
+                        let t = crate::types::kql_type(f.data_type());
+                        exprs.push(col(c).alias(format!("{c}_{}", t.name())));
+                    }
+                    _ => exprs.push(col(c)),
+                }
+            }
             let plan = build(LogicalPlanBuilder::from(plan).project(exprs), span)?;
             result = Some(match result {
                 None => LogicalPlanBuilder::from(plan),
@@ -170,6 +201,20 @@ impl Planner<'_> {
     pub(super) fn union_of_pattern(&mut self, pattern: &str, span: Span) -> PResult<LogicalPlan> {
         let table = Ast::new(ExprKind::Name(pattern.to_string()), span);
         self.union(None, &[], std::slice::from_ref(&table), span)
+    }
+}
+
+/// Literals as datatable accepts them: plain and typed literals, negated numbers, `long(null)`.
+fn is_literal_ast(expr: &Ast) -> bool {
+    match &expr.kind {
+        ExprKind::Literal(_) => true,
+        ExprKind::Neg(inner) => is_literal_ast(inner),
+        ExprKind::Call { name, args, .. } => {
+            matches!(name.as_str(), "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "decimal" | "guid" | "dynamic" | "datetime" | "timespan" | "time")
+                && args.len() == 1
+                && (is_literal_ast(&args[0]) || matches!(&args[0].kind, ExprKind::Name(n) if matches!(n.as_str(), "null" | "nan" | "inf")) || matches!(&args[0].kind, ExprKind::Neg(inner) if inner.as_name() == Some("inf")))
+        }
+        _ => false,
     }
 }
 
