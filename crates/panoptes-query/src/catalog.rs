@@ -54,8 +54,31 @@ impl TableSchema {
 /// Columns documented as JSON text in string form; bound as dynamic so `.X` access works.
 const JSON_COLUMNS: &[&str] = &["AdditionalFields", "LoggedOnUsers", "RawEventData", "ActivityObjects"];
 
+/// Documented columns some tables carry beyond the schema file (legacy names such as `ISP`,
+/// Sentinel's `IdentityInfo` columns): appended where missing.
+fn extend(text: &str, out: &mut BTreeMap<String, TableSchema>) {
+    #[derive(Deserialize)]
+    struct Extensions {
+        #[serde(rename = "__extend", default)]
+        extend: BTreeMap<String, Vec<RawColumn>>,
+    }
+    let Ok(extensions) = serde_json::from_str::<Extensions>(text) else { return };
+    for (table, columns) in extensions.extend {
+        if let Some(schema) = out.get_mut(&table) {
+            for c in columns {
+                if !schema.columns.iter().any(|(n, _)| *n == c.name) {
+                    schema.columns.push((c.name, KqlType::from_name(&c.type_name).unwrap_or(KqlType::String)));
+                }
+            }
+        }
+    }
+}
+
 fn load(text: &str, partial: bool, out: &mut BTreeMap<String, TableSchema>) {
-    let raw: BTreeMap<String, RawTable> = serde_json::from_str(text).unwrap_or_default();
+    let mut raw: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+    raw.remove("__extend");
+    let raw: BTreeMap<String, RawTable> =
+        raw.into_iter().filter_map(|(k, v)| serde_json::from_value(v).ok().map(|t| (k, t))).collect();
     for (name, table) in raw {
         let mut columns: Vec<(String, KqlType)> = table
             .columns
@@ -88,6 +111,7 @@ pub fn defender_tables() -> &'static BTreeMap<String, TableSchema> {
         let mut tables = BTreeMap::new();
         load(PARTIAL_TABLES, true, &mut tables);
         load(DEFENDER_TABLES, false, &mut tables);
+        extend(PARTIAL_TABLES, &mut tables);
         tables
     })
 }

@@ -8,6 +8,7 @@ mod datetime;
 mod dynamic;
 mod math;
 pub mod mvexpand;
+mod series;
 mod network;
 mod registry;
 pub(crate) mod strops;
@@ -305,4 +306,29 @@ pub fn bag_to_pairs_fn(args: &[Val]) -> Val {
         Some(other) => Val::Dyn(other),
         None => Val::Null,
     }
+}
+
+/// `extract_json(path, text, typeof(T))` with the type name as the third argument.
+pub fn extract_json_typed_fn(args: &[Val]) -> Val {
+    dynamic::extract_json(args)
+}
+
+/// make-series: the slot of a row.
+pub fn series_slot_fn(args: &[Val]) -> Val {
+    series::slot(args)
+}
+
+/// make-series: the number of slots.
+pub fn series_count_fn(args: &[Val]) -> Val {
+    series::count(args)
+}
+
+/// make-series: values laid out in their slots.
+pub fn series_layout_fn(args: &[Val]) -> Val {
+    series::layout(args)
+}
+
+/// make-series: the axis values.
+pub fn series_axis_fn(args: &[Val]) -> Val {
+    series::axis(args)
 }

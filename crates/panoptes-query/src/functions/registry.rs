@@ -2,7 +2,7 @@
 
 use panoptes_domain::KqlType::{self, Bool, Datetime, Dynamic, Int, Long, Real, String as Str, Timespan};
 
-use super::{convert, datetime, dynamic, math, network, string};
+use super::{convert, datetime, dynamic, math, network, series, string};
 use crate::value::Val;
 
 /// How a function's result type is found.
@@ -144,6 +144,19 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "dynamic_to_json" => f(1, 1, Str, dynamic::dynamic_to_json),
         "extract_json" | "extractjson" => f(2, 3, Str, dynamic::extract_json),
         "treepath" => f(1, 1, Dynamic, dynamic::treepath),
+        // Series.
+        "series_fill_forward" => f(1, 2, Dynamic, series::fill_forward),
+        "series_fill_backward" => f(1, 2, Dynamic, series::fill_backward),
+        "series_fill_const" => f(1, 3, Dynamic, series::fill_const),
+        "series_fill_linear" => f(1, 4, Dynamic, series::fill_linear),
+        "series_add" => f(2, 2, Dynamic, series::add),
+        "series_subtract" => f(2, 2, Dynamic, series::subtract),
+        "series_multiply" => f(2, 2, Dynamic, series::multiply),
+        "series_divide" => f(2, 2, Dynamic, series::divide),
+        "series_stats_dynamic" => f(1, 2, Dynamic, series::stats_dynamic),
+        "series_decompose_anomalies" => f(1, 6, Dynamic, series::decompose_anomalies),
+        "series_outliers" => f(1, 5, Dynamic, series::decompose_anomalies),
+        "range" => f(2, 3, Dynamic, series::range),
         // Math.
         "abs" => same(1, 1, 0, math::abs),
         "sign" => same(1, 1, 0, math::sign),

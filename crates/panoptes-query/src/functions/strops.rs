@@ -73,9 +73,18 @@ impl ScalarUDFImpl for StrPredicateUdf {
         let rows = args.number_rows;
         let hay = haystack.to_array(rows)?;
         let needle = needle.to_array(rows)?;
-        let out: BooleanArray = (0..rows)
-            .map(|i| Some(Needles::new(self.predicate, &text_at(&needle, i)).matches(&text_at(&hay, i))))
-            .collect();
+        // Needles usually repeat row to row (a joined list): prepare each distinct one once.
+        let mut cached: Option<(String, Needles)> = None;
+        let mut out = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let text = text_at(&needle, i);
+            if cached.as_ref().is_none_or(|(t, _)| *t != text) {
+                cached = Some((text.clone(), Needles::new(self.predicate, &text)));
+            }
+            let needles = &cached.as_ref().map(|(_, n)| n);
+            out.push(Some(needles.is_some_and(|n| n.matches(&text_at(&hay, i)))));
+        }
+        let out: BooleanArray = out.into_iter().collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
     }
 }

@@ -228,6 +228,16 @@ impl Planner<'_> {
                 span,
             ));
         }
+        // `typeof(T)` arguments (extract_json's third) become type names; the result takes the type.
+        if let Some(type_name) = args.iter().find_map(type_argument) {
+            if matches!(name, "extract_json" | "extractjson") {
+                arity(3, 3)?;
+                let target = KqlType::from_name(&type_name).unwrap_or(KqlType::String);
+                let mut planned = args[..2].iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+                planned.push(super::scalar::lit_str(target.name()));
+                return Ok(functions::row_call("extract_json_typed", target, functions::extract_json_typed_fn, planned));
+            }
+        }
         let Some(spec) = functions::lookup(name) else {
             let mut d = Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}`"), span);
             let candidates = functions::names().iter().copied().chain(AGGREGATES.iter().copied());
@@ -282,6 +292,7 @@ impl Planner<'_> {
                 None => seen = Some(t),
                 Some(s) if s == t => {}
                 Some(s) if matches!((s, t), (KqlType::Int, KqlType::Long) | (KqlType::Long, KqlType::Int)) => {}
+                Some(KqlType::Dynamic) | Some(_) if t == KqlType::Dynamic || seen == Some(KqlType::Dynamic) => {}
                 Some(s) => {
                     return Err(Diagnostic::error(
                         "KQL_TYPE",
@@ -444,6 +455,12 @@ impl Planner<'_> {
                     return self.tabular(&Ast::new(ExprKind::Name(table.clone()), args[0].span));
                 }
                 self.tabular(&args[0])
+            }
+            "_GetWatchlist" => {
+                // Watchlists are IOC lists; none is configured here, so the list is empty.
+                let names = ["SearchKey".to_string(), "WatchlistItem".to_string(), "_DTItemId".to_string()];
+                let types = [KqlType::String, KqlType::Dynamic, KqlType::String];
+                self.memory_table(&names, &types, &[vec![], vec![], vec![]], span)
             }
             "cluster" | "database" | "workspace" | "app" | "adx" => Err(Diagnostic::error(
                 "KQL_UNSUPPORTED",

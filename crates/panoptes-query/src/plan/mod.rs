@@ -9,6 +9,8 @@ mod calls;
 mod join;
 mod operators;
 mod reshape;
+mod search;
+mod series;
 mod scalar;
 mod sources;
 mod summarize;
@@ -169,7 +171,7 @@ impl<'a> Planner<'a> {
             },
             ExprKind::Call { name, .. } => match self.lookup(name) {
                 Some(Binding::Lambda(lambda)) => lambda_is_tabular(lambda, self),
-                _ => matches!(name.as_str(), "materialize" | "view" | "table" | "cluster" | "database" | "workspace" | "app" | "adx"),
+                _ => matches!(name.as_str(), "materialize" | "view" | "table" | "cluster" | "database" | "workspace" | "app" | "adx" | "_GetWatchlist"),
             },
             ExprKind::Block(statements) => {
                 statements.iter().rev().find_map(|s| match s {

@@ -119,6 +119,8 @@ impl Planner<'_> {
             Operator::ParseKv { source, columns, options } => self.parse_kv(input, source, columns, options, span),
             Operator::Invoke(call) => self.invoke(input, call, span),
             Operator::Evaluate { plugin, schema, .. } => self.evaluate(input, plugin, schema.as_deref(), span),
+            Operator::Search { tables, predicate, .. } => self.search(Some(input), tables, predicate, &[], "$table", span),
+            Operator::MakeSeries(series) => self.make_series(input, series, span),
             Operator::Consume => build(LogicalPlanBuilder::from(input).limit(0, Some(0)), span),
             other => Err(Diagnostic::error(
                 "KQL_UNSUPPORTED",

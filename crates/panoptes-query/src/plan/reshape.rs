@@ -224,7 +224,7 @@ impl Planner<'_> {
                 Planned::Table(plan) => Ok(plan),
                 Planned::Scalar(_) => Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` returns a scalar"), span)),
             },
-            _ if name == "FileProfile" => Ok(input),
+            _ if name == "FileProfile" => self.file_profile(input, span),
             _ => Err(Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}` in invoke"), span)),
         }
     }
@@ -270,5 +270,34 @@ impl Planner<'_> {
             )),
             other => Err(Diagnostic::error("KQL_UNSUPPORTED", format!("evaluate plugin `{other}` is not supported yet"), span)),
         }
+    }
+
+    /// `invoke FileProfile()`: file-profile columns. Without a file-intelligence source they
+    /// are empty (documented deviation) but the query plans and runs.
+    fn file_profile(&mut self, input: LogicalPlan, span: Span) -> PResult<LogicalPlan> {
+        let names = schema_names(input.schema());
+        let mut exprs: Vec<Expr> = names.iter().map(|n| col(n)).collect();
+        let extra = [
+            ("GlobalPrevalence", KqlType::Long),
+            ("GlobalFirstSeen", KqlType::Datetime),
+            ("GlobalLastSeen", KqlType::Datetime),
+            ("Signer", KqlType::String),
+            ("Issuer", KqlType::String),
+            ("SignerHash", KqlType::String),
+            ("IsCertificateValid", KqlType::Bool),
+            ("IsRootSignerMicrosoft", KqlType::Bool),
+            ("SignatureState", KqlType::String),
+            ("IsExecutable", KqlType::Bool),
+            ("ThreatName", KqlType::String),
+            ("Publisher", KqlType::String),
+            ("SoftwareName", KqlType::String),
+            ("ProfileAvailability", KqlType::String),
+        ];
+        for (name, t) in extra {
+            if !names.iter().any(|n| n == name) {
+                exprs.push(Expr::Literal(super::calls::typed_null(t), None).alias(name));
+            }
+        }
+        build(LogicalPlanBuilder::from(input).project(exprs), span)
     }
 }

@@ -173,12 +173,8 @@ impl Planner<'_> {
         let mut exprs = Vec::new();
         for item in list {
             if self.is_tabular(item) {
-                return Err(Diagnostic::error(
-                    "KQL_UNSUPPORTED",
-                    "a table as the operand of has_any/has_all is not supported yet",
-                    item.span,
-                )
-                .with_help("bind the values first: `let values = toscalar(T | summarize make_set(Column));`"));
+                exprs.push(self.table_as_list(item)?);
+                continue;
             }
             exprs.push(self.scalar(item, schema)?);
         }
@@ -229,6 +225,27 @@ impl Planner<'_> {
         let hay = self.as_string(value, schema);
         let found = functions::row_call("in", KqlType::Bool, functions::in_array_fn, vec![hay, needles]);
         Ok(if negated { Expr::Not(Box::new(found)) } else { found })
+    }
+
+    /// A table's first column as one dynamic array (a scalar subquery), for `has_any (T)`.
+    fn table_as_list(&mut self, table: &Ast) -> PResult<Expr> {
+        let span = table.span;
+        let plan = self.tabular(table)?;
+        let Some(first) = plan.schema().fields().first().map(|f| f.name().clone()) else {
+            return Err(Diagnostic::error("KQL_PLAN", "the table has no columns", span));
+        };
+        let values = datafusion::functions_aggregate::expr_fn::array_agg(col(&first));
+        let values = datafusion::logical_expr::ExprFunctionExt::distinct(values)
+            .build()
+            .map_err(|e| super::df_error(e, span))?;
+        let list = functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![col("__values")]);
+        let plan = super::build(
+            datafusion::logical_expr::LogicalPlanBuilder::from(plan)
+                .aggregate(Vec::<Expr>::new(), vec![values.alias("__values")])
+                .and_then(|b| b.project(vec![list.alias("__list")])),
+            span,
+        )?;
+        Ok(Expr::ScalarSubquery(Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() }))
     }
 
     pub(crate) fn lower(&self, expr: Expr, schema: &DFSchema) -> Expr {

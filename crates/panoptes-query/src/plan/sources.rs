@@ -89,6 +89,8 @@ impl Planner<'_> {
                 let refused = crate::functions::externaldata_disabled();
                 build(LogicalPlanBuilder::from(base).filter(refused).and_then(|b| b.project(exprs)), span)
             }
+            Operator::Search { tables, predicate, .. } => self.search(None, tables, predicate, &[], "$table", span),
+            Operator::Find { tables, predicate, project } => self.search(None, tables, predicate, project, "source_", span),
             Operator::Evaluate { plugin, schema, .. } => {
                 let base = LogicalPlanBuilder::empty(true).build().map_err(|e| super::df_error(e, span))?;
                 self.evaluate(base, plugin, schema.as_deref(), span)
