@@ -125,6 +125,10 @@ impl Parser {
         Ok(items)
     }
 
+    pub(super) fn additive_expr(&mut self) -> PResult<Expr> {
+        self.additive()
+    }
+
     fn additive(&mut self) -> PResult<Expr> {
         let mut left = self.multiplicative()?;
         loop {

@@ -252,9 +252,18 @@ impl Parser {
             }
             "scan" => self.scan()?,
             "reduce" => {
+                self.options()?;
                 self.expect_word("by")?;
                 let by = self.or_expr()?;
-                let options = if self.eat_word("with") { self.options()? } else { Vec::new() };
+                let mut options = Vec::new();
+                if self.eat_word("with") {
+                    loop {
+                        options.push(self.option()?);
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                }
                 Operator::Reduce { by, options }
             }
             "fork" => {
@@ -613,7 +622,8 @@ impl Parser {
             }
         }
         self.expect_word("on")?;
-        let on = self.or_expr()?;
+        // The axis stops before `in range(...)`, so parse below the `in` operator.
+        let on = self.additive_expr()?;
         let (mut from, mut to, mut step) = (None, None, None);
         if self.eat_word("in") {
             self.expect_word("range")?;

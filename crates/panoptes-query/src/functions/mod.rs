@@ -332,3 +332,8 @@ pub fn series_layout_fn(args: &[Val]) -> Val {
 pub fn series_axis_fn(args: &[Val]) -> Val {
     series::axis(args)
 }
+
+/// `series_decompose_anomalies` with all its results: `[flags, scores, baseline]`.
+pub fn series_decompose_all_fn(args: &[Val]) -> Val {
+    series::decompose_all(args)
+}

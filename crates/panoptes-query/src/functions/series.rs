@@ -231,3 +231,18 @@ pub(crate) fn range(a: &[Val]) -> Val {
     }
     Val::Dyn(Json::Array(out))
 }
+
+/// `[flags, scores, baseline]` for tuple assignment of `series_decompose_anomalies`.
+pub(crate) fn decompose_all(a: &[Val]) -> Val {
+    let values: Vec<Option<f64>> = numbers(a.first()).unwrap_or_default();
+    let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+    present.sort_by(f64::total_cmp);
+    let median = if present.is_empty() { 0.0 } else { present[present.len() / 2] };
+    let mut deviations: Vec<f64> = present.iter().map(|v| (v - median).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    let mad = if deviations.is_empty() { 1e-9 } else { deviations[deviations.len() / 2].max(1e-9) * 1.4826 };
+    let scores: Vec<Json> = values.iter().map(|v| to_json_number(v.map(|v| (v - median) / mad), false)).collect();
+    let baseline: Vec<Json> = values.iter().map(|_| to_json_number(Some(median), false)).collect();
+    let Val::Dyn(flags) = decompose_anomalies(a) else { return Val::Null };
+    Val::Dyn(Json::Array(vec![flags, Json::Array(scores), Json::Array(baseline)]))
+}

@@ -268,6 +268,18 @@ impl Planner<'_> {
         Ok(functions::row_call(name, ret, spec.eval, planned))
     }
 
+    /// A function with several results (`series_decompose_anomalies`, ...) as one dynamic array
+    /// of its results; other expressions are taken as they are.
+    pub(crate) fn multi_result(&mut self, expr: &Ast, schema: &DFSchema) -> PResult<Expr> {
+        if let ExprKind::Call { name, args, .. } = &expr.kind {
+            if matches!(name.as_str(), "series_decompose_anomalies" | "series_decompose" | "series_outliers") {
+                let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+                return Ok(functions::row_call("series_decompose_all", KqlType::Dynamic, functions::series_decompose_all_fn, planned));
+            }
+        }
+        self.scalar(expr, schema)
+    }
+
     /// Plans two branches and casts them to one type (`iff`).
     fn common_pair(&mut self, a: &Ast, b: &Ast, schema: &DFSchema) -> PResult<(Expr, Expr)> {
         let span = a.span.to(b.span);

@@ -8,6 +8,7 @@ mod binary;
 mod calls;
 mod join;
 mod operators;
+mod mv_apply;
 mod reshape;
 mod search;
 mod series;

@@ -120,6 +120,7 @@ impl Planner<'_> {
             Operator::Invoke(call) => self.invoke(input, call, span),
             Operator::Evaluate { plugin, schema, .. } => self.evaluate(input, plugin, schema.as_deref(), span),
             Operator::Search { tables, predicate, .. } => self.search(Some(input), tables, predicate, &[], "$table", span),
+            Operator::MvApply { options, columns, subquery, .. } => self.mv_apply(input, options, columns, subquery, span),
             Operator::MakeSeries(series) => self.make_series(input, series, span),
             Operator::Consume => build(LogicalPlanBuilder::from(input).limit(0, Some(0)), span),
             other => Err(Diagnostic::error(
@@ -158,6 +159,21 @@ impl Planner<'_> {
                     }
                     continue;
                 }
+                if item.names.len() > 1 {
+                    // `(a, b, c) = f(...)`: a function with several results, one column each.
+                    let expr = self.multi_result(&item.expr, &schema)?;
+                    for (i, name) in item.names.iter().enumerate() {
+                        let index = Expr::Literal(ScalarValue::Int64(Some(i as i64)), None);
+                        let part = crate::functions::row_call("get", panoptes_domain::KqlType::Dynamic, crate::functions::dynamic_get, vec![expr.clone(), index]);
+                        self.bind(&name.name, Binding::Scalar(part.clone()));
+                        match outputs.iter_mut().find(|(n, _)| *n == name.name) {
+                            Some(slot) => slot.1 = part,
+                            None => outputs.push((name.name.clone(), part)),
+                        }
+                    }
+                    continue;
+                }
+                let item = &unnest_named_argument(item);
                 let expr = self.scalar(&item.expr, &schema)?;
                 let name = match item.names.first() {
                     Some(n) => n.name.clone(),
@@ -279,6 +295,21 @@ impl Planner<'_> {
             .map(|(n, alias)| col(n).alias(alias));
         build(LogicalPlanBuilder::from(values).project(exprs), span)
     }
+}
+
+/// `f(Name = expr)` as an output item means `Name = f(expr)` (seen in real queries).
+pub(crate) fn unnest_named_argument(item: &NamedExpr) -> NamedExpr {
+    if let ExprKind::Call { name, args, named } = &item.expr.kind {
+        if item.names.is_empty() && args.is_empty() && named.len() == 1 {
+            let inner = Ast::new(
+                ExprKind::Call { name: name.clone(), args: vec![named[0].value.clone()], named: vec![] },
+                item.expr.span,
+            );
+            let ident = Ident { name: named[0].name.clone(), span: item.expr.span };
+            return NamedExpr { names: vec![ident], expr: inner };
+        }
+    }
+    item.clone()
 }
 
 /// The output name KQL gives an unnamed expression: a column keeps its name, `d.key` becomes

@@ -38,6 +38,7 @@ impl Planner<'_> {
         // Outputs: (name, either a direct aggregate column or a rewritten expression).
         let mut outputs: Vec<(String, Output)> = Vec::new();
         for item in aggregates {
+            let item = &super::operators::unnest_named_argument(item);
             if let ExprKind::Call { name, args, .. } = &item.expr.kind {
                 if AGGREGATES.contains(&name.as_str()) {
                     let parts = self.aggregate_call(name, args, item.expr.span, &schema, &key_names)?;
