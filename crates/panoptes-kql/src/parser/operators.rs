@@ -471,6 +471,11 @@ impl Parser {
                     self.bump();
                     name.push('*');
                 }
+                // `*1` (columns ending in 1, as left by join).
+                Tok::Int(digits) if name.ends_with('*') => {
+                    self.bump();
+                    name.push_str(&digits.to_string());
+                }
                 _ => break,
             }
             if self.span().start != self.prev_span().end {

@@ -337,3 +337,8 @@ pub fn series_axis_fn(args: &[Val]) -> Val {
 pub fn series_decompose_all_fn(args: &[Val]) -> Val {
     series::decompose_all(args)
 }
+
+/// `bag_pack(key, value, ...)`.
+pub fn bag_pack_fn(args: &[Val]) -> Val {
+    dynamic::bag_pack(args)
+}

@@ -520,3 +520,26 @@ pub(super) fn format_bytes(a: &[Val]) -> Val {
     }
     Val::Str(format!("{v:.precision$} {}", units[unit]))
 }
+
+/// `parse_csv`: one CSV record's fields, honouring double quotes.
+pub(super) fn parse_csv(a: &[Val]) -> Val {
+    let text = s(a, 0);
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                current.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(Json::String(std::mem::take(&mut current))),
+            '\n' | '\r' if !quoted => break,
+            c => current.push(c),
+        }
+    }
+    fields.push(Json::String(current));
+    Val::Dyn(Json::Array(fields))
+}

@@ -69,12 +69,14 @@ impl Planner<'_> {
         let part = |agg: Expr, post: Post, name: String| AggPart { agg, post, name };
         match name {
             "count" => {
-                // Kusto's count(x) counts rows, like count().
+                // Kusto's count(x) counts rows, like count(), but is named `count_x`.
+                let mut name = "count_".to_string();
                 if let Some(a) = args.first().filter(|a| !matches!(a.kind, ExprKind::Star)) {
                     self.scalar(a, schema)?;
+                    name.push_str(&arg_name(0));
                 }
                 let agg = agg::count(lit(1i64));
-                Ok(vec![part(agg, Post::None, "count_".into())])
+                Ok(vec![part(agg, Post::None, name)])
             }
             "countif" => {
                 need(1)?;

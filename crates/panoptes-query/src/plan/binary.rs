@@ -154,6 +154,9 @@ impl Planner<'_> {
             (a, b) if a == b => (l, r),
             (Int | Long | Real | Decimal, Int | Long | Real | Decimal) => (l, r),
             (Guid, String) | (String, Guid) => (l, r),
+            // Real queries compare numeric text with numbers: compare as numbers.
+            (String, Int | Long | Real | Decimal) => (cast_to(l, rt, schema), r),
+            (Int | Long | Real | Decimal, String) => (l, cast_to(r, lt, schema)),
             _ if is_null_literal(&l) || is_null_literal(&r) => (l, r),
             _ => {
                 return Err(Diagnostic::error(

@@ -211,6 +211,18 @@ impl Planner<'_> {
                 planned.push(super::scalar::lit_str(target.name()));
                 return Ok(functions::row_call("extract_typed", target, functions::extract_typed_fn, planned));
             }
+            "bag_pack_columns" => {
+                // Keys are the column names.
+                let mut planned = Vec::new();
+                for a in args {
+                    let key = super::operators::default_name(a).ok_or_else(|| {
+                        Diagnostic::error("KQL_ARGUMENTS", "bag_pack_columns takes column names", a.span)
+                    })?;
+                    planned.push(super::scalar::lit_str(&key));
+                    planned.push(self.scalar(a, schema)?);
+                }
+                return Ok(functions::row_call("bag_pack", KqlType::Dynamic, functions::bag_pack_fn, planned));
+            }
             "new_guid" => {
                 arity(0, 0)?;
                 return Ok(datafusion::functions::string::expr_fn::uuid());
@@ -470,7 +482,7 @@ impl Planner<'_> {
             }
             "_GetWatchlist" => {
                 // Watchlists are IOC lists; none is configured here, so the list is empty.
-                let names = ["SearchKey".to_string(), "WatchlistItem".to_string(), "_DTItemId".to_string()];
+                let names = ["SearchKey".to_string(), super::scalar::WATCHLIST_ITEM.to_string(), "_DTItemId".to_string()];
                 let types = [KqlType::String, KqlType::Dynamic, KqlType::String];
                 self.memory_table(&names, &types, &[vec![], vec![], vec![]], span)
             }

@@ -257,9 +257,8 @@ impl Planner<'_> {
     /// A constant row count (`take 10`, `top 5 by ...`).
     pub(super) fn constant_count(&mut self, expr: &Ast, operator: &str) -> PResult<usize> {
         let planned = self.scalar(expr, &DFSchema::empty())?;
-        match planned {
-            Expr::Literal(ScalarValue::Int64(Some(n)), _) if n >= 0 => Ok(n as usize),
-            Expr::Literal(ScalarValue::Int32(Some(n)), _) if n >= 0 => Ok(n as usize),
+        match super::sources::constant_value(planned).and_then(|v| v.to_long()) {
+            Some(n) if n >= 0 => Ok(n as usize),
             _ => Err(Diagnostic::error(
                 "KQL_ARGUMENTS",
                 format!("`{operator}` needs a constant non-negative row count"),

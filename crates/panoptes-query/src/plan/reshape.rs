@@ -225,6 +225,13 @@ impl Planner<'_> {
                 Planned::Scalar(_) => Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` returns a scalar"), span)),
             },
             _ if name == "FileProfile" => self.file_profile(input, span),
+            _ if name == "SeenBy" => {
+                // Devices that observed each device: needs device-discovery data, empty here.
+                let names = schema_names(input.schema());
+                let mut exprs: Vec<Expr> = names.iter().map(|n| col(n)).collect();
+                exprs.push(Expr::Literal(datafusion::common::ScalarValue::LargeUtf8(None), None).alias("SeenBy"));
+                build(LogicalPlanBuilder::from(input).project(exprs), span)
+            }
             _ => Err(Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}` in invoke"), span)),
         }
     }

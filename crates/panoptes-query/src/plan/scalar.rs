@@ -124,6 +124,10 @@ impl Planner<'_> {
             }
             None => {}
         }
+        // Watchlist rows keep their user-defined columns in one bag.
+        if has_column(schema, WATCHLIST_ITEM) {
+            return Ok(functions::row_call("get", KqlType::Dynamic, functions::dynamic_get, vec![col(WATCHLIST_ITEM), lit_str(name)]));
+        }
         let columns = schema_names(schema);
         let mut d = Diagnostic::error("KQL_UNKNOWN_COLUMN", format!("unknown column or name `{name}`"), span);
         if let Some(hint) = closest(name, columns.iter().map(String::as_str)) {
@@ -253,6 +257,9 @@ impl Planner<'_> {
         datafusion::functions::string::expr_fn::lower(expr)
     }
 }
+
+/// The bag column of watchlist rows; names not found elsewhere resolve into it.
+pub(crate) const WATCHLIST_ITEM: &str = "WatchlistItem";
 
 fn has_column(schema: &DFSchema, name: &str) -> bool {
     schema.fields().iter().any(|f| f.name() == name)
