@@ -1,11 +1,9 @@
 //! Runs KQL: parse → plan → execute on DataFusion with limits (timeout, row cap, memory pool,
 //! cancellation), and turns results into typed tables.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -40,42 +38,6 @@ impl TableCatalog for SchemaCatalog {
 
     fn table_names(&self) -> Vec<String> {
         crate::catalog::defender_tables().keys().cloned().collect()
-    }
-}
-
-/// Tables held in memory as Arrow batches; missing Defender tables read as empty.
-#[derive(Debug, Default, Clone)]
-pub struct MemoryCatalog {
-    tables: BTreeMap<String, (SchemaRef, Vec<RecordBatch>)>,
-}
-
-impl MemoryCatalog {
-    /// Adds (or appends to) a table.
-    pub fn insert(&mut self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) {
-        let entry = self.tables.entry(name.to_string()).or_insert_with(|| (schema, Vec::new()));
-        entry.1.extend(batches);
-    }
-
-    /// The batches of a table.
-    pub fn batches(&self, name: &str) -> Option<&[RecordBatch]> {
-        self.tables.get(name).map(|(_, b)| b.as_slice())
-    }
-}
-
-impl TableCatalog for MemoryCatalog {
-    fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
-        match self.tables.get(name) {
-            Some((schema, batches)) => {
-                MemTable::try_new(schema.clone(), vec![batches.clone()]).ok().map(|t| Arc::new(t) as Arc<dyn TableProvider>)
-            }
-            None => SchemaCatalog.table(name),
-        }
-    }
-
-    fn table_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.tables.keys().cloned().collect();
-        names.extend(SchemaCatalog.table_names().into_iter().filter(|n| !self.tables.contains_key(n)));
-        names
     }
 }
 

@@ -12,10 +12,12 @@ mod error;
 pub mod format;
 pub mod functions;
 pub mod hunt;
+mod memory;
 pub mod plan;
 pub mod render;
 pub mod types;
 pub mod value;
 
-pub use engine::{Cancel, Engine, ExecuteOptions, MemoryCatalog, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
+pub use engine::{Cancel, Engine, ExecuteOptions, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
+pub use memory::{LoadError, MemoryCatalog};
 pub use error::{QueryError, Result};

@@ -36,15 +36,20 @@ impl Parser {
             "externaldata" if self.at_sym_ahead(1, "(") => {
                 self.bump();
                 let columns = self.column_decls()?;
-                self.expect_sym("[")?;
                 let mut urls = Vec::new();
-                while !self.at_sym("]") {
-                    urls.push(self.or_expr()?);
-                    if !self.eat_sym(",") {
-                        break;
+                if let Tok::QuotedIdent(url) = self.peek().clone() {
+                    let span = self.bump().span;
+                    urls.push(Expr::new(ExprKind::Literal(crate::ast::Literal::String(url)), span));
+                } else {
+                    self.expect_sym("[")?;
+                    while !self.at_sym("]") {
+                        urls.push(self.or_expr()?);
+                        if !self.eat_sym(",") {
+                            break;
+                        }
                     }
+                    self.expect_sym("]")?;
                 }
-                self.expect_sym("]")?;
                 if self.eat_word("with") {
                     self.paren_options()?;
                 }
@@ -54,7 +59,7 @@ impl Parser {
                 self.bump();
                 self.range_body()?
             }
-            "print" if !self.at_sym_ahead(1, "(") && !self.at_sym_ahead(1, "=") => {
+            "print" if !self.at_sym_ahead(1, "=") => {
                 self.bump();
                 if self.at_sym("|") || self.at_sym(";") || self.at_eof() || self.at_sym(")") {
                     Operator::Print(Vec::new())

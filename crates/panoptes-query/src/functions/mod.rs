@@ -342,3 +342,16 @@ pub fn series_decompose_all_fn(args: &[Val]) -> Val {
 pub fn bag_pack_fn(args: &[Val]) -> Val {
     dynamic::bag_pack(args)
 }
+
+/// A list value as a dynamic array without duplicates, first occurrence first (`make_set`).
+pub fn list_to_dynamic_set_fn(args: &[Val]) -> Val {
+    let mut out: Vec<serde_json::Value> = Vec::new();
+    if let serde_json::Value::Array(items) = args.first().map(Val::to_json).unwrap_or(serde_json::Value::Null) {
+        for item in items {
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+    }
+    Val::Dyn(serde_json::Value::Array(out))
+}

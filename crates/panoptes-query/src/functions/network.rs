@@ -148,12 +148,10 @@ pub(super) fn parse_version(a: &[Val]) -> Val {
     if parts.is_empty() || parts.len() > 4 || parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
         return Val::Null;
     }
-    let mut digits = String::new();
-    for i in 0..4 {
-        let part = parts.get(i).copied().unwrap_or("0");
-        digits.push_str(&format!("{:0>8}", part));
-    }
-    digits.parse::<f64>().map_or(Val::Null, Val::Real)
+    // Zero-padded parts compare in version order (Kusto returns a decimal; a fixed-width
+    // text keeps every digit, which a double cannot).
+    let padded: Vec<String> = (0..4).map(|i| format!("{:0>8}", parts.get(i).copied().unwrap_or("0"))).collect();
+    Val::Str(padded.join("."))
 }
 
 pub(super) fn parse_user_agent(a: &[Val]) -> Val {

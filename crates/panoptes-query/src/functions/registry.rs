@@ -198,7 +198,7 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "format_ipv4_mask" => f(1, 2, Str, network::format_ipv4_mask),
         "parse_url" | "parseurl" => f(1, 1, Dynamic, network::parse_url),
         "parse_path" => f(1, 1, Dynamic, network::parse_path),
-        "parse_version" => f(1, 1, Real, network::parse_version),
+        "parse_version" => f(1, 1, Str, network::parse_version),
         "parse_user_agent" => f(2, 2, Dynamic, network::parse_user_agent),
         "geo_info_from_ip_address" => f(1, 1, Dynamic, network::geo_info_from_ip_address),
         _ => return None,

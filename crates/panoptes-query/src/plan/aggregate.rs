@@ -35,6 +35,8 @@ pub(crate) enum Post {
     NanIfNull,
     /// A list becomes a dynamic array.
     ToDynamic,
+    /// A list becomes a dynamic array without duplicates, in first-seen order.
+    ToDynamicSet,
     /// A list of bags merges into one bag.
     MergeBags,
     /// A list of sets merges into one set (hll_merge).
@@ -165,14 +167,14 @@ impl Planner<'_> {
                         None => p,
                     });
                 }
-                let a = match (condition, is_set) {
-                    (Some(c), true) => base.distinct().filter(c).build().map_err(|e| super::df_error(e, span))?,
-                    (Some(c), false) => filtered(base, c, span)?,
-                    (None, true) => base.distinct().build().map_err(|e| super::df_error(e, span))?,
-                    (None, false) => base,
+                // Sets keep first-seen order: collect everything, de-duplicate afterwards.
+                let a = match condition {
+                    Some(c) => filtered(base, c, span)?,
+                    None => base,
                 };
                 let prefix = if name == "hll" { "hll" } else if is_set { "set" } else { "list" };
-                Ok(vec![part(a, Post::ToDynamic, format!("{prefix}_{}", arg_name(0)))])
+                let post = if is_set { Post::ToDynamicSet } else { Post::ToDynamic };
+                Ok(vec![part(a, post, format!("{prefix}_{}", arg_name(0)))])
             }
             "make_bag" | "make_bag_if" | "hll_merge" => {
                 need(1)?;
@@ -295,6 +297,7 @@ pub(crate) fn apply_post(post: &Post, value: Expr, schema: &DFSchema) -> Expr {
         }
         Post::NanIfNull => datafusion::functions::core::expr_fn::coalesce(vec![value, lit(f64::NAN)]),
         Post::ToDynamic => functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![value]),
+        Post::ToDynamicSet => functions::row_call("to_dynamic_set", KqlType::Dynamic, functions::list_to_dynamic_set_fn, vec![value]),
         Post::MergeBags => functions::row_call("merge_bags", KqlType::Dynamic, functions::merge_bags_fn, vec![value]),
         Post::MergeSets => functions::row_call("merge_sets", KqlType::Dynamic, functions::merge_sets_fn, vec![value]),
         Post::Percentile(p, t) => {

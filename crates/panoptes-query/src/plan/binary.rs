@@ -96,8 +96,12 @@ impl Planner<'_> {
                 // Kusto computes int arithmetic in 64 bits.
                 let widen = |e: Expr, t: KqlType| if t == Int { cast(e, DataType::Int64) } else { e };
                 let (l, r) = (widen(l, lt), widen(r, rt));
+                let real = matches!(lt, Real | Decimal) || matches!(rt, Real | Decimal);
                 if op == BinaryOp::Mod {
                     kusto_mod(l, r)
+                } else if real {
+                    // Real division by zero gives ±infinity or NaN, as in Kusto.
+                    Expr::BinaryExpr(BinaryExpr::new(Box::new(l), operator, Box::new(r)))
                 } else {
                     safe_div(operator, l, r)
                 }
@@ -147,16 +151,16 @@ impl Planner<'_> {
                     .with_help("convert one side first, e.g. `tostring(a) == tostring(b)`"));
             }
             (Bool, Int | Long) | (Int | Long, Bool) => (cast_to(l, Long, schema), cast_to(r, Long, schema)),
-            (_, _) if is_literal(&r) && lt != Dynamic => (l, cast_to(r, lt, schema)),
-            (_, _) if is_literal(&l) && rt != Dynamic => (cast_to(l, rt, schema), r),
+            (_, _) if converts(&r, lt, schema) => (l, cast_to(r, lt, schema)),
+            (_, _) if converts(&l, rt, schema) => (cast_to(l, rt, schema), r),
             (Dynamic, other) => (cast_to(l, other, schema), r),
             (other, Dynamic) => (l, cast_to(r, other, schema)),
             (a, b) if a == b => (l, r),
             (Int | Long | Real | Decimal, Int | Long | Real | Decimal) => (l, r),
             (Guid, String) | (String, Guid) => (l, r),
             // Real queries compare numeric text with numbers: compare as numbers.
-            (String, Int | Long | Real | Decimal) => (cast_to(l, rt, schema), r),
-            (Int | Long | Real | Decimal, String) => (l, cast_to(r, lt, schema)),
+            (String, Int | Long | Real | Decimal) if !is_literal(&l) => (cast_to(l, rt, schema), r),
+            (Int | Long | Real | Decimal, String) if !is_literal(&r) => (l, cast_to(r, lt, schema)),
             _ if is_null_literal(&l) || is_null_literal(&r) => (l, r),
             _ => {
                 return Err(Diagnostic::error(
@@ -213,6 +217,15 @@ fn safe_div(operator: Operator, l: Expr, r: Expr) -> Expr {
 
 fn is_literal(expr: &Expr) -> bool {
     matches!(expr, Expr::Literal(..))
+}
+
+/// Is `expr` a literal that converts to `target` without losing its value (`"443"` to long)?
+fn converts(expr: &Expr, target: KqlType, schema: &DFSchema) -> bool {
+    if target == KqlType::Dynamic || !matches!(expr, Expr::Literal(v, _) if !v.is_null()) {
+        return false;
+    }
+    let converted = cast_to(expr.clone(), target, schema);
+    super::sources::constant_value(converted).is_some_and(|v| !v.is_null())
 }
 
 fn is_null_literal(expr: &Expr) -> bool {

@@ -189,8 +189,15 @@ impl Planner<'_> {
                     },
                 };
                 self.bind(&name, Binding::Scalar(expr.clone()));
+                let taken = outputs.iter().any(|(n, _)| *n == name);
+                let name = if taken && !extend && item.names.is_empty() {
+                    let used: Vec<String> = outputs.iter().map(|(n, _)| n.clone()).collect();
+                    super::summarize::unique(&name, &used)
+                } else {
+                    name
+                };
                 match outputs.iter_mut().find(|(n, _)| *n == name) {
-                    Some(slot) if extend || item.names.is_empty() => slot.1 = expr,
+                    Some(slot) if extend => slot.1 = expr,
                     Some(_) => {
                         return Err(Diagnostic::error(
                             "KQL_DUPLICATE_COLUMN",

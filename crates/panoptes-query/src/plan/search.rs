@@ -8,7 +8,7 @@ use panoptes_kql::ast::{Expr as Ast, ExprKind, Ident, Literal, NamedExpr, String
 use panoptes_kql::{Diagnostic, Span};
 
 use super::operators::wildcard;
-use super::{PResult, Planner, build, col, schema_names, unqualify};
+use super::{PResult, Planner, build, col, schema_names};
 use crate::functions::strops;
 use crate::types::kql_type;
 
@@ -68,16 +68,11 @@ impl Planner<'_> {
             }
             filtered.push(build(LogicalPlanBuilder::from(plan).project(exprs), span)?);
         }
-        let mut iter = filtered.into_iter();
-        let Some(first) = iter.next() else {
+        if filtered.is_empty() {
             return Err(Diagnostic::error("KQL_SEARCH", "no table has the columns the predicate names", span));
-        };
-        let mut builder = LogicalPlanBuilder::from(first);
-        for plan in iter {
-            builder = builder.union_by_name(plan).map_err(|e| super::df_error(e, span))?;
         }
-        let plan = build(Ok(builder), span)?;
-        unqualify(plan, span)
+        let inputs = filtered.into_iter().map(|p| (String::new(), p)).collect();
+        self.union_plans(inputs, None, false, span)
     }
 }
 

@@ -67,13 +67,21 @@ impl Planner<'_> {
                 let empty = DFSchema::empty();
                 let mut exprs = Vec::new();
                 let mut used: Vec<String> = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    let expr = self.scalar(&item.expr, &empty)?;
-                    let name = item.names.first().map(|n| n.name.clone()).unwrap_or_else(|| format!("print_{i}"));
-                    let name = super::summarize::unique(&name, &used);
-                    used.push(name.clone());
-                    exprs.push(expr.alias(name));
-                }
+                // Later items may use names defined by earlier ones.
+                self.scopes.push(std::collections::HashMap::new());
+                let result = (|| {
+                    for (i, item) in items.iter().enumerate() {
+                        let expr = self.scalar(&item.expr, &empty)?;
+                        let name = item.names.first().map(|n| n.name.clone()).unwrap_or_else(|| format!("print_{i}"));
+                        let name = super::summarize::unique(&name, &used);
+                        used.push(name.clone());
+                        self.bind(&name, super::Binding::Scalar(expr.clone()));
+                        exprs.push(expr.alias(name));
+                    }
+                    Ok::<(), Diagnostic>(())
+                })();
+                self.scopes.pop();
+                result?;
                 let base = LogicalPlanBuilder::empty(true).build().map_err(|e| super::df_error(e, span))?;
                 let base = self.with_windows(base, span)?;
                 build(LogicalPlanBuilder::from(base).project(exprs), span)
@@ -119,6 +127,13 @@ impl Planner<'_> {
         unqualify(plan, span)
     }
 
+    /// Unions planned inputs by column name: a name with different types in different inputs
+    /// splits into `name_type` columns; `source_column` names each row's input.
+    pub(super) fn union_plans(&mut self, inputs: Vec<(String, LogicalPlan)>, source_column: Option<&str>, inner: bool, span: Span) -> PResult<LogicalPlan> {
+        let mut inputs = inputs;
+        self.union_inputs(&mut inputs, source_column.map(str::to_string), inner, span)
+    }
+
     /// `union`: outer by default (columns by name, missing ones null), `kind=inner` keeps only
     /// common columns, `withsource=Name` adds the source table's name.
     pub(super) fn union(&mut self, input: Option<LogicalPlan>, options: &[OptionArg], tables: &[Ast], span: Span) -> PResult<LogicalPlan> {
@@ -152,6 +167,11 @@ impl Planner<'_> {
                 }
             }
         }
+        self.union_inputs(&mut inputs, source_column, inner, span)
+    }
+
+    fn union_inputs(&mut self, inputs: &mut Vec<(String, LogicalPlan)>, source_column: Option<String>, inner: bool, span: Span) -> PResult<LogicalPlan> {
+        let inputs = std::mem::take(inputs);
         if inputs.is_empty() {
             return Err(Diagnostic::error("KQL_UNION", "union has no tables", span));
         }
