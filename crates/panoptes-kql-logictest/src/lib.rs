@@ -40,8 +40,10 @@ impl KqlDb {
                 let path = entry.path();
                 if path.extension().is_some_and(|e| e == "jsonl") {
                     let table = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-                    let text = std::fs::read_to_string(&path).map_err(|e| LogicError::Setup(format!("{}: {e}", path.display())))?;
-                    all.load_ndjson(&table, &text).map_err(|e| LogicError::Setup(format!("{}: {e}", path.display())))?;
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| LogicError::Setup(format!("{}: {e}", path.display())))?;
+                    all.load_ndjson(&table, &text)
+                        .map_err(|e| LogicError::Setup(format!("{}: {e}", path.display())))?;
                 }
             }
         }

@@ -54,14 +54,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error diagnostic.
     pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Self {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            span,
-            notes: Vec::new(),
-            help: Vec::new(),
-        }
+        Self { severity: Severity::Error, code, message: message.into(), span, notes: Vec::new(), help: Vec::new() }
     }
 
     /// Adds a help line.
@@ -122,11 +115,7 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
             line_start = i + 1;
         }
     }
-    let column = source
-        .get(line_start..offset)
-        .map(|s| s.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let column = source.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
     (line, column)
 }
 

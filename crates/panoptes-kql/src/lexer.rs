@@ -39,8 +39,8 @@ pub struct Token {
 }
 
 const SYMBOLS: &[&str] = &[
-    "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "..", "|", "(", ")", "[", "]", "{", "}", ",", ";",
-    ":", ".", "=", "<", ">", "+", "-", "*", "/", "%", "!", "?", "@", "~",
+    "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "..", "|", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=",
+    "<", ">", "+", "-", "*", "/", "%", "!", "?", "@", "~",
 ];
 
 /// Word operators that carry a hyphen; they lex as one identifier.
@@ -119,7 +119,9 @@ impl Lexer<'_> {
                 while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
                     self.pos += 1;
                 }
-            } else if let Some(c) = self.src[self.pos..].chars().next().filter(|c| c.is_whitespace() || *c == '\u{feff}') {
+            } else if let Some(c) =
+                self.src[self.pos..].chars().next().filter(|c| c.is_whitespace() || *c == '\u{feff}')
+            {
                 self.pos += c.len_utf8();
             } else {
                 return;
@@ -241,8 +243,8 @@ impl Lexer<'_> {
         if matches!(lower.as_str(), "datetime" | "timespan" | "time" | "guid" | "date") {
             let save = self.pos;
             self.skip_trivia();
-            if self.peek(0) == b'(' {
-                if let Some(close) = self.src[self.pos..].find(')') {
+            if self.peek(0) == b'('
+                && let Some(close) = self.src[self.pos..].find(')') {
                     let raw = self.src[self.pos + 1..self.pos + close].trim().to_string();
                     // Only raw literal text; calls with nested expressions stay calls.
                     if !raw.contains('(') && !raw.contains('"') && !raw.contains('\'') {
@@ -250,7 +252,6 @@ impl Lexer<'_> {
                         return Tok::Typed { kind: lower, raw };
                     }
                 }
-            }
             self.pos = save;
         }
         Tok::Ident(word)

@@ -45,8 +45,7 @@ pub struct TableSchema {
 impl TableSchema {
     /// The Arrow schema of this table.
     pub fn arrow_schema(&self) -> SchemaRef {
-        let fields: Vec<Field> =
-            self.columns.iter().map(|(name, t)| Field::new(name, arrow_type(*t), true)).collect();
+        let fields: Vec<Field> = self.columns.iter().map(|(name, t)| Field::new(name, arrow_type(*t), true)).collect();
         Arc::new(Schema::new(fields))
     }
 }
@@ -62,7 +61,9 @@ fn extend(text: &str, out: &mut BTreeMap<String, TableSchema>) {
         #[serde(rename = "__extend", default)]
         extend: BTreeMap<String, Vec<RawColumn>>,
     }
-    let Ok(extensions) = serde_json::from_str::<Extensions>(text) else { return };
+    let Ok(extensions) = serde_json::from_str::<Extensions>(text) else {
+        return;
+    };
     for (table, columns) in extensions.extend {
         if let Some(schema) = out.get_mut(&table) {
             for c in columns {

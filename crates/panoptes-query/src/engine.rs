@@ -12,7 +12,6 @@ use futures::StreamExt;
 use panoptes_domain::KqlType;
 use tokio_util_cancel::CancelFlag;
 
-
 use crate::error::{QueryError, Result};
 use crate::plan::{PlannedQuery, Planner, RenderHint};
 use crate::types::kql_type;
@@ -111,7 +110,12 @@ impl Engine {
     }
 
     /// Parses, plans and runs a query.
-    pub async fn execute(&self, query: &str, catalog: &dyn TableCatalog, options: &ExecuteOptions) -> Result<ResultTable> {
+    pub async fn execute(
+        &self,
+        query: &str,
+        catalog: &dyn TableCatalog,
+        options: &ExecuteOptions,
+    ) -> Result<ResultTable> {
         let now_ns = options.now_ns.unwrap_or_else(current_time_ns);
         let planned = self.plan(query, catalog, now_ns)?;
         self.run(planned, options).await

@@ -60,7 +60,12 @@ pub struct HuntResult {
 }
 
 /// Runs `query` once per tenant and concatenates, `TenantId` and `TenantName` first.
-pub async fn hunt_per_tenant(engine: &Engine, query: &str, tenants: &[TenantSource], options: &ExecuteOptions) -> HuntResult {
+pub async fn hunt_per_tenant(
+    engine: &Engine,
+    query: &str,
+    tenants: &[TenantSource],
+    options: &ExecuteOptions,
+) -> HuntResult {
     let share = (engine.limits().max_rows / tenants.len().max(1)).max(1);
     let mut limits = engine.limits().clone();
     limits.max_rows = share;
@@ -180,7 +185,12 @@ impl TableCatalog for CombinedCatalog {
 }
 
 /// Runs `query` once over the union of the tenants' data.
-pub async fn hunt_combined(engine: &Engine, query: &str, tenants: &[TenantSource], options: &ExecuteOptions) -> HuntResult {
+pub async fn hunt_combined(
+    engine: &Engine,
+    query: &str,
+    tenants: &[TenantSource],
+    options: &ExecuteOptions,
+) -> HuntResult {
     let catalog = CombinedCatalog::new(tenants.to_vec());
     let started = Instant::now();
     let result = engine.execute(query, &catalog, options).await;

@@ -19,5 +19,5 @@ pub mod types;
 pub mod value;
 
 pub use engine::{Cancel, Engine, ExecuteOptions, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
-pub use memory::{LoadError, MemoryCatalog};
 pub use error::{QueryError, Result};
+pub use memory::{LoadError, MemoryCatalog};

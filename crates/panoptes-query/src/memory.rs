@@ -39,9 +39,9 @@ impl MemoryCatalog {
 impl TableCatalog for MemoryCatalog {
     fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>> {
         match self.tables.get(name) {
-            Some((schema, batches)) => {
-                MemTable::try_new(schema.clone(), vec![batches.clone()]).ok().map(|t| Arc::new(t) as Arc<dyn TableProvider>)
-            }
+            Some((schema, batches)) => MemTable::try_new(schema.clone(), vec![batches.clone()])
+                .ok()
+                .map(|t| Arc::new(t) as Arc<dyn TableProvider>),
             None => SchemaCatalog.table(name),
         }
     }
@@ -52,7 +52,6 @@ impl TableCatalog for MemoryCatalog {
         names
     }
 }
-
 
 /// Why NDJSON did not load.
 #[derive(Debug, thiserror::Error)]
@@ -83,8 +82,12 @@ impl MemoryCatalog {
             }
             let object = match serde_json::from_str::<Json>(line) {
                 Ok(Json::Object(map)) => map,
-                Ok(_) => return Err(LoadError::BadLine { line: i + 1, message: "expected a JSON object".into() }),
-                Err(e) => return Err(LoadError::BadLine { line: i + 1, message: e.to_string() }),
+                Ok(_) => {
+                    return Err(LoadError::BadLine { line: i + 1, message: "expected a JSON object".into() });
+                }
+                Err(e) => {
+                    return Err(LoadError::BadLine { line: i + 1, message: e.to_string() });
+                }
             };
             let mut extra = serde_json::Map::new();
             for (key, value) in &object {
@@ -122,13 +125,16 @@ impl MemoryCatalog {
     pub fn for_tenant(&self, tenant: &TenantId) -> MemoryCatalog {
         let mut out = MemoryCatalog::default();
         for (name, (schema, batches)) in &self.tables {
-            let Ok(index) = schema.index_of("TenantId") else { continue };
+            let Ok(index) = schema.index_of("TenantId") else {
+                continue;
+            };
             let filtered = batches
                 .iter()
                 .filter_map(|batch| {
                     let ids = batch.column(index);
                     let ids = ids.as_string_opt::<i32>()?;
-                    let keep: BooleanArray = (0..ids.len()).map(|i| Some(ids.is_valid(i) && ids.value(i) == tenant.as_str())).collect();
+                    let keep: BooleanArray =
+                        (0..ids.len()).map(|i| Some(ids.is_valid(i) && ids.value(i) == tenant.as_str())).collect();
                     filter_record_batch(batch, &keep).ok()
                 })
                 .collect();
@@ -141,7 +147,9 @@ impl MemoryCatalog {
     pub fn tenants(&self) -> Vec<TenantId> {
         let mut ids: Vec<String> = Vec::new();
         for (schema, batches) in self.tables.values() {
-            let Ok(index) = schema.index_of("TenantId") else { continue };
+            let Ok(index) = schema.index_of("TenantId") else {
+                continue;
+            };
             for batch in batches {
                 if let Some(column) = batch.column(index).as_string_opt::<i32>() {
                     for value in column.iter().flatten() {
@@ -172,4 +180,74 @@ fn typed(values: &[Val], t: panoptes_domain::KqlType) -> Vec<Val> {
             _ => v.clone(),
         })
         .collect()
+}
+
+impl MemoryCatalog {
+    /// Loads a data directory: every `<Table>.parquet` file, or `<Table>/` folder of Parquet
+    /// files (searched recursively, as the event store lays them out), and `<Table>.jsonl`
+    /// NDJSON files of Defender tables.
+    pub fn load_dir(dir: &std::path::Path) -> Result<MemoryCatalog, LoadError> {
+        let io = |e: std::io::Error, path: &std::path::Path| LoadError::BadLine {
+            line: 0,
+            message: format!("{}: {e}", path.display()),
+        };
+        if !dir.is_dir() {
+            return Err(LoadError::BadLine {
+                line: 0,
+                message: format!(
+                    "data directory {} does not exist; pass a folder holding <Table>.parquet files",
+                    dir.display()
+                ),
+            });
+        }
+        let mut catalog = MemoryCatalog::default();
+        for entry in std::fs::read_dir(dir).map_err(|e| io(e, dir))? {
+            let path = entry.map_err(|e| io(e, dir))?.path();
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+                continue;
+            };
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let text = std::fs::read_to_string(&path).map_err(|e| io(e, &path))?;
+                catalog.load_ndjson(&stem, &text)?;
+                continue;
+            }
+            let mut files = Vec::new();
+            if path.is_dir() {
+                collect_parquet(&path, &mut files).map_err(|e| io(e, &path))?;
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                files.push(path.clone());
+            }
+            for file in files {
+                catalog.load_parquet(&stem, &file)?;
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// Appends one Parquet file's rows to a table.
+    pub fn load_parquet(&mut self, table: &str, file: &std::path::Path) -> Result<(), LoadError> {
+        use datafusion::arrow::record_batch::RecordBatchReader;
+        use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let bad = |message: String| LoadError::BadLine { line: 0, message: format!("{}: {message}", file.display()) };
+        let handle = std::fs::File::open(file).map_err(|e| bad(e.to_string()))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
+            .and_then(|b| b.build())
+            .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+        let schema = reader.schema();
+        let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| bad(e.to_string()))?;
+        self.insert(table, schema, batches);
+        Ok(())
+    }
+}
+
+fn collect_parquet(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_parquet(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "parquet") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Decimal128Array, DurationNanosecondBuilder, Float64Builder,
-    Int32Builder, Int64Builder, LargeStringBuilder, StringBuilder, TimestampNanosecondBuilder,
+    Array, ArrayRef, AsArray, BooleanBuilder, Decimal128Array, DurationNanosecondBuilder, Float64Builder, Int32Builder,
+    Int64Builder, LargeStringBuilder, StringBuilder, TimestampNanosecondBuilder,
 };
 use datafusion::arrow::datatypes::{
     DataType, DurationNanosecondType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
@@ -224,7 +224,8 @@ pub fn val_at(array: &dyn Array, row: usize) -> Val {
             Val::Real(raw as f64 / 10f64.powi(i32::from(*scale)))
         }
         DataType::List(_) | DataType::LargeList(_) => {
-            let list = if let Some(l) = array.as_list_opt::<i32>() { l.value(row) } else { array.as_list::<i64>().value(row) };
+            let list =
+                if let Some(l) = array.as_list_opt::<i32>() { l.value(row) } else { array.as_list::<i64>().value(row) };
             Val::Dyn(Json::Array((0..list.len()).map(|i| val_at(list.as_ref(), i).to_json()).collect()))
         }
         _ => Val::Null,

@@ -52,7 +52,9 @@ impl Parser {
                 left = binary(op, left, right);
                 continue;
             }
-            let Tok::Ident(word) = self.peek().clone() else { return Ok(left) };
+            let Tok::Ident(word) = self.peek().clone() else {
+                return Ok(left);
+            };
             let (negated, bare) = match word.strip_prefix('!') {
                 Some(rest) => (true, rest.to_string()),
                 None => legacy_operator(&word),
@@ -265,7 +267,9 @@ impl Parser {
             Tok::Ident(word) => {
                 self.bump();
                 match word.as_str() {
-                    "true" | "True" | "TRUE" => return Ok(Expr::new(ExprKind::Literal(Literal::Bool(true)), start)),
+                    "true" | "True" | "TRUE" => {
+                        return Ok(Expr::new(ExprKind::Literal(Literal::Bool(true)), start));
+                    }
                     "false" | "False" | "FALSE" => {
                         return Ok(Expr::new(ExprKind::Literal(Literal::Bool(false)), start));
                     }
@@ -365,7 +369,9 @@ impl Parser {
                 self.expect_sym(")")?;
                 inner
             }
-            _ => return Err(self.unexpected_prev("a dynamic value (array, object, string, number, null)")),
+            _ => {
+                return Err(self.unexpected_prev("a dynamic value (array, object, string, number, null)"));
+            }
         };
         Ok(value)
     }

@@ -1,8 +1,10 @@
 //! Recursive-descent parser: tokens → [`Query`]. Split by grammar level: this file holds the
 //! token cursor and statements, `expr.rs` scalar expressions, `operators.rs` tabular operators.
 
+mod analytics;
 mod expr;
 mod operators;
+mod sources;
 
 use crate::ast::{ColumnDecl, Expr, ExprKind, Ident, Query, Statement};
 use crate::diagnostic::{Diagnostic, Span};
@@ -92,11 +94,7 @@ impl Parser {
     }
 
     fn expect_sym(&mut self, sym: &str) -> PResult<Span> {
-        if self.at_sym(sym) {
-            Ok(self.bump().span)
-        } else {
-            Err(self.unexpected(&format!("`{sym}`")))
-        }
+        if self.at_sym(sym) { Ok(self.bump().span) } else { Err(self.unexpected(&format!("`{sym}`"))) }
     }
 
     /// Is the next token the keyword `word` (case-sensitive, as KQL is)?
@@ -162,8 +160,8 @@ impl Parser {
     /// A name that is being defined (a column, a `let`, a parameter): reserved words must be
     /// quoted as `['first']`.
     fn new_name(&mut self) -> PResult<Ident> {
-        if let Tok::Ident(word) = self.peek() {
-            if RESERVED.contains(&word.as_str()) {
+        if let Tok::Ident(word) = self.peek()
+            && RESERVED.contains(&word.as_str()) {
                 return Err(Diagnostic::error(
                     "KQL_RESERVED",
                     format!("`{word}` is a reserved word and cannot name a column"),
@@ -171,7 +169,6 @@ impl Parser {
                 )
                 .with_help(format!("quote it: ['{word}']")));
             }
-        }
         self.ident()
     }
 
@@ -190,7 +187,7 @@ impl Parser {
             statements.push(self.statement()?);
             // Hunting files often hold several queries without `;`: a name or `let` at the start
             // of a line after a complete statement begins the next one.
-            if !self.eat_sym(";") && !(self.line_start() && self.at_ident()) {
+            if !(self.eat_sym(";") || self.line_start() && self.at_ident()) {
                 return Ok(statements);
             }
         }

@@ -1,93 +1,11 @@
 //! Tabular operators (after `|`) and tabular sources (`datatable`, `range`, `print`, `union`, ...).
 
 use super::{PResult, Parser};
-use crate::ast::{
-    Expr, ExprKind, Ident, JoinCondition, MakeSeries, MvExpandColumn, Operator,
-    OptionArg, ParsePart, ScanOp, ScanStep, SortKey, TopNestedLevel,
-};
+use crate::ast::{Expr, ExprKind, Ident, JoinCondition, MvExpandColumn, Operator, OptionArg, ParsePart, SortKey};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::Tok;
 
 impl Parser {
-    /// A source at the start of a pipeline, if one stands there.
-    pub(super) fn source_operator(&mut self) -> PResult<Option<Operator>> {
-        let Tok::Ident(word) = self.peek().clone() else { return Ok(None) };
-        let op = match word.as_str() {
-            "datatable" if self.at_sym_ahead(1, "(") => {
-                self.bump();
-                let columns = self.column_decls()?;
-                let mut values = Vec::new();
-                if let Tok::QuotedIdent(single) = self.peek().clone() {
-                    // `['a']` lexes as a quoted identifier: here it is one string value.
-                    let span = self.bump().span;
-                    values.push(Expr::new(ExprKind::Literal(crate::ast::Literal::String(single)), span));
-                } else {
-                    self.expect_sym("[")?;
-                    while !self.at_sym("]") {
-                        values.push(self.or_expr()?);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                    self.expect_sym("]")?;
-                }
-                Operator::Datatable { columns, values }
-            }
-            "externaldata" if self.at_sym_ahead(1, "(") => {
-                self.bump();
-                let columns = self.column_decls()?;
-                let mut urls = Vec::new();
-                if let Tok::QuotedIdent(url) = self.peek().clone() {
-                    let span = self.bump().span;
-                    urls.push(Expr::new(ExprKind::Literal(crate::ast::Literal::String(url)), span));
-                } else {
-                    self.expect_sym("[")?;
-                    while !self.at_sym("]") {
-                        urls.push(self.or_expr()?);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                    self.expect_sym("]")?;
-                }
-                if self.eat_word("with") {
-                    self.paren_options()?;
-                }
-                Operator::ExternalData { columns, urls }
-            }
-            "range" if matches!(self.peek_at(1), Tok::Ident(_) | Tok::QuotedIdent(_)) && self.at_word_ahead(2, "from") => {
-                self.bump();
-                self.range_body()?
-            }
-            "print" if !self.at_sym_ahead(1, "=") => {
-                self.bump();
-                if self.at_sym("|") || self.at_sym(";") || self.at_eof() || self.at_sym(")") {
-                    Operator::Print(Vec::new())
-                } else {
-                    Operator::Print(self.named_exprs()?)
-                }
-            }
-            "union" if !self.at_sym_ahead(1, "=") => {
-                self.bump();
-                self.union_body()?
-            }
-            "search" if !self.at_sym_ahead(1, "=") && !self.at_sym_ahead(1, "(") => {
-                self.bump();
-                self.search_body()?
-            }
-            "find" if !self.at_sym_ahead(1, "=") => {
-                self.bump();
-                self.find_body()?
-            }
-            "evaluate" if matches!(self.peek_at(1), Tok::Ident(_)) => {
-                self.bump();
-                self.evaluate_body()?
-            }
-            _ => return Ok(None),
-        };
-        Ok(Some(op))
-    }
-
     /// One operator after `|`.
     pub(super) fn operator(&mut self) -> PResult<Operator> {
         let start = self.span();
@@ -301,17 +219,49 @@ impl Parser {
             }
             _ => {
                 let known = [
-                    "where", "project", "extend", "summarize", "count", "take", "limit", "top", "sort", "order",
-                    "distinct", "join", "lookup", "union", "mv-expand", "mv-apply", "parse", "parse-where",
-                    "parse-kv", "make-series", "evaluate", "invoke", "as", "serialize", "render", "getschema",
-                    "project-away", "project-rename", "project-reorder", "project-keep", "sample", "search", "find",
-                    "partition", "scan", "top-nested", "reduce", "fork", "facet", "sample-distinct",
+                    "where",
+                    "project",
+                    "extend",
+                    "summarize",
+                    "count",
+                    "take",
+                    "limit",
+                    "top",
+                    "sort",
+                    "order",
+                    "distinct",
+                    "join",
+                    "lookup",
+                    "union",
+                    "mv-expand",
+                    "mv-apply",
+                    "parse",
+                    "parse-where",
+                    "parse-kv",
+                    "make-series",
+                    "evaluate",
+                    "invoke",
+                    "as",
+                    "serialize",
+                    "render",
+                    "getschema",
+                    "project-away",
+                    "project-rename",
+                    "project-reorder",
+                    "project-keep",
+                    "sample",
+                    "search",
+                    "find",
+                    "partition",
+                    "scan",
+                    "top-nested",
+                    "reduce",
+                    "fork",
+                    "facet",
+                    "sample-distinct",
                 ];
-                let mut diagnostic = Diagnostic::error(
-                    "KQL_UNKNOWN_OPERATOR",
-                    format!("unknown tabular operator `{word}`"),
-                    start,
-                );
+                let mut diagnostic =
+                    Diagnostic::error("KQL_UNKNOWN_OPERATOR", format!("unknown tabular operator `{word}`"), start);
                 if let Some(hint) = crate::diagnostic::closest(&word, known) {
                     diagnostic = diagnostic.with_help(format!("did you mean `{hint}`?"));
                 }
@@ -322,7 +272,7 @@ impl Parser {
     }
 
     /// `name=value` options (`kind=inner`, `hint.strategy=shuffle`, `withsource=T`).
-    fn options(&mut self) -> PResult<Vec<OptionArg>> {
+    pub(super) fn options(&mut self) -> PResult<Vec<OptionArg>> {
         let mut options = Vec::new();
         while self.at_option_name() && self.option_ahead() {
             options.push(self.option()?);
@@ -331,19 +281,31 @@ impl Parser {
     }
 
     /// Operator options are a closed set, so `x = expr` after them is never mistaken for one.
-    fn at_option_name(&self) -> bool {
-        let Tok::Ident(word) = self.peek() else { return false };
+    pub(super) fn at_option_name(&self) -> bool {
+        let Tok::Ident(word) = self.peek() else {
+            return false;
+        };
         let word = word.to_ascii_lowercase();
         word.starts_with("hint")
             || matches!(
                 word.as_str(),
-                "kind" | "withsource" | "with_source" | "with_itemindex" | "bagexpansion" | "isfuzzy" | "flags"
-                    | "decodeblocks" | "bin_legacy" | "threshold" | "characters" | "with_match_id"
+                "kind"
+                    | "withsource"
+                    | "with_source"
+                    | "with_itemindex"
+                    | "bagexpansion"
+                    | "isfuzzy"
+                    | "flags"
+                    | "decodeblocks"
+                    | "bin_legacy"
+                    | "threshold"
+                    | "characters"
+                    | "with_match_id"
             )
     }
 
     /// Is `a.b.c =` (a dotted option name) ahead?
-    fn option_ahead(&self) -> bool {
+    pub(super) fn option_ahead(&self) -> bool {
         let mut i = 1;
         while self.at_sym_ahead(i, ".") && matches!(self.peek_at(i + 1), Tok::Ident(_)) {
             i += 2;
@@ -351,7 +313,7 @@ impl Parser {
         self.at_sym_ahead(i, "=")
     }
 
-    fn option(&mut self) -> PResult<OptionArg> {
+    pub(super) fn option(&mut self) -> PResult<OptionArg> {
         let mut name = self.ident()?.name;
         while self.eat_sym(".") {
             name.push('.');
@@ -370,7 +332,7 @@ impl Parser {
     }
 
     /// `(name = value, ...)`.
-    fn paren_options(&mut self) -> PResult<Vec<OptionArg>> {
+    pub(super) fn paren_options(&mut self) -> PResult<Vec<OptionArg>> {
         self.expect_sym("(")?;
         let mut options = Vec::new();
         while !self.at_sym(")") {
@@ -383,16 +345,16 @@ impl Parser {
         Ok(options)
     }
 
-    fn additive_or_name(&mut self) -> PResult<Expr> {
+    pub(super) fn additive_or_name(&mut self) -> PResult<Expr> {
         self.or_expr()
     }
 
-    fn unary_value(&mut self) -> PResult<Expr> {
+    pub(super) fn unary_value(&mut self) -> PResult<Expr> {
         self.or_expr()
     }
 
     /// Names with `*` wildcards: `Col*, *Id, Exact`.
-    fn name_patterns(&mut self) -> PResult<Vec<Ident>> {
+    pub(super) fn name_patterns(&mut self) -> PResult<Vec<Ident>> {
         let mut names = vec![self.name_patterns_single()?];
         while self.eat_sym(",") {
             names.push(self.name_patterns_single()?);
@@ -440,30 +402,7 @@ impl Parser {
         }
     }
 
-    fn union_body(&mut self) -> PResult<Operator> {
-        let options = self.options()?;
-        let mut tables = Vec::new();
-        loop {
-            if self.at_sym("(") {
-                tables.push(self.or_expr()?);
-            } else {
-                let start = self.span();
-                let pattern = self.name_patterns_single()?.name;
-                let expr = if self.at_sym("(") {
-                    let (args, named) = self.call_args()?;
-                    Expr::new(ExprKind::Call { name: pattern, args, named }, start.to(self.prev_span()))
-                } else {
-                    Expr::new(ExprKind::Name(pattern), start.to(self.prev_span()))
-                };
-                tables.push(expr);
-            }
-            if !self.eat_sym(",") {
-                return Ok(Operator::Union { options, tables });
-            }
-        }
-    }
-
-    fn name_patterns_single(&mut self) -> PResult<Ident> {
+    pub(super) fn name_patterns_single(&mut self) -> PResult<Ident> {
         let start = self.span();
         let mut name = String::new();
         loop {
@@ -493,64 +432,6 @@ impl Parser {
         Ok(Ident { name, span: start.to(self.prev_span()) })
     }
 
-    fn range_body(&mut self) -> PResult<Operator> {
-        let name = self.ident()?;
-        self.expect_word("from")?;
-        let from = self.or_expr()?;
-        self.expect_word("to")?;
-        let to = self.or_expr()?;
-        self.expect_word("step")?;
-        let step = self.or_expr()?;
-        Ok(Operator::Range { name, from, to, step })
-    }
-
-    fn search_body(&mut self) -> PResult<Operator> {
-        let options = self.options()?;
-        let mut tables = Vec::new();
-        if self.eat_word("in") {
-            self.expect_sym("(")?;
-            while !self.at_sym(")") {
-                tables.push(self.name_patterns_single()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            self.expect_sym(")")?;
-        }
-        let predicate = self.or_expr()?;
-        Ok(Operator::Search { options, tables, predicate })
-    }
-
-    fn find_body(&mut self) -> PResult<Operator> {
-        self.options()?;
-        let mut tables = Vec::new();
-        if self.eat_word("in") {
-            self.expect_sym("(")?;
-            while !self.at_sym(")") {
-                tables.push(self.name_patterns_single()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            self.expect_sym(")")?;
-        }
-        self.expect_word("where")?;
-        let predicate = self.or_expr()?;
-        let project = if self.eat_word("project") || self.eat_word("project-smart") {
-            self.named_exprs()?
-        } else {
-            Vec::new()
-        };
-        Ok(Operator::Find { tables, predicate, project })
-    }
-
-    fn evaluate_body(&mut self) -> PResult<Operator> {
-        let options = self.options()?;
-        let plugin = self.or_expr()?;
-        let schema = if self.eat_sym(":") { Some(self.column_decls()?) } else { None };
-        Ok(Operator::Evaluate { options, plugin, schema })
-    }
-
     fn mv_columns(&mut self) -> PResult<Vec<MvExpandColumn>> {
         let mut columns = Vec::new();
         loop {
@@ -572,7 +453,7 @@ impl Parser {
     }
 
     /// `( subquery )` whose input is the outer row set: starts with operators, not a table.
-    fn subquery_body(&mut self) -> PResult<Expr> {
+    pub(super) fn subquery_body(&mut self) -> PResult<Expr> {
         self.expect_sym("(")?;
         let body = self.pipeline_tail()?;
         self.expect_sym(")")?;
@@ -580,7 +461,7 @@ impl Parser {
     }
 
     /// `op | op | ...` applied to an implicit input named `$input`.
-    fn pipeline_tail(&mut self) -> PResult<Expr> {
+    pub(super) fn pipeline_tail(&mut self) -> PResult<Expr> {
         let start = self.span();
         let mut expr = Expr::new(ExprKind::Name("$input".into()), start);
         self.eat_sym("|");
@@ -613,120 +494,6 @@ impl Parser {
                 _ => return Ok(parts),
             }
         }
-    }
-
-    fn make_series(&mut self) -> PResult<Operator> {
-        let options = self.options()?;
-        let mut aggregates = Vec::new();
-        loop {
-            let named = self.named_expr()?;
-            let default = if self.eat_word("default") {
-                self.expect_sym("=")?;
-                Some(self.or_expr()?)
-            } else {
-                None
-            };
-            aggregates.push((named, default));
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        self.expect_word("on")?;
-        // The axis stops before `in range(...)`, so parse below the `in` operator.
-        let on = self.additive_expr()?;
-        let (mut from, mut to, mut step) = (None, None, None);
-        if self.eat_word("in") {
-            self.expect_word("range")?;
-            self.expect_sym("(")?;
-            from = Some(self.or_expr()?);
-            self.expect_sym(",")?;
-            to = Some(self.or_expr()?);
-            self.expect_sym(",")?;
-            step = Some(self.or_expr()?);
-            self.expect_sym(")")?;
-        } else {
-            if self.eat_word("from") {
-                from = Some(self.or_expr()?);
-            }
-            if self.eat_word("to") {
-                to = Some(self.or_expr()?);
-            }
-            if self.eat_word("step") {
-                step = Some(self.or_expr()?);
-            }
-        }
-        let step = step.ok_or_else(|| self.unexpected("`step` in make-series"))?;
-        let by = if self.eat_word("by") { self.named_exprs()? } else { Vec::new() };
-        Ok(Operator::MakeSeries(MakeSeries { aggregates, on, from, to, step, by, options }))
-    }
-
-    fn top_nested(&mut self) -> PResult<Operator> {
-        let mut levels = Vec::new();
-        loop {
-            let count = if self.at_word("of") { None } else { Some(self.or_expr()?) };
-            self.expect_word("of")?;
-            let of = self.named_expr()?;
-            let others = if self.eat_word("with") {
-                self.expect_word("others")?;
-                self.expect_sym("=")?;
-                Some(self.or_expr()?)
-            } else {
-                None
-            };
-            self.expect_word("by")?;
-            let by = self.named_expr()?;
-            let asc = if self.eat_word("asc") {
-                true
-            } else {
-                self.eat_word("desc");
-                false
-            };
-            levels.push(TopNestedLevel { count, of, others, by, asc });
-            if !(self.eat_sym(",") && self.eat_word("top-nested")) {
-                return Ok(Operator::TopNested(levels));
-            }
-        }
-    }
-
-    fn scan(&mut self) -> PResult<Operator> {
-        let mut match_id = None;
-        let mut declare = Vec::new();
-        if self.at_word("with_match_id") {
-            self.bump();
-            self.expect_sym("=")?;
-            match_id = Some(self.ident()?);
-        }
-        if self.eat_word("declare") {
-            declare = self.column_decls()?;
-        }
-        self.expect_word("with")?;
-        self.expect_sym("(")?;
-        let mut steps = Vec::new();
-        while self.eat_word("step") {
-            let name = self.ident()?;
-            let mut output = None;
-            if self.eat_word("output") {
-                self.expect_sym("=")?;
-                output = Some(self.ident()?.name);
-            }
-            self.expect_sym(":")?;
-            let condition = self.or_expr()?;
-            let mut assignments = Vec::new();
-            if self.eat_sym("=>") {
-                loop {
-                    let target = self.ident()?;
-                    self.expect_sym("=")?;
-                    assignments.push((target, self.or_expr()?));
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
-            }
-            self.expect_sym(";")?;
-            steps.push(ScanStep { name, output, condition, assignments });
-        }
-        self.expect_sym(")")?;
-        Ok(Operator::Scan(ScanOp { match_id, declare, steps }))
     }
 }
 

@@ -65,4 +65,3 @@ fn deep_nesting_is_refused_not_a_crash() {
     let query = format!("print {}1{}", "(".repeat(5000), ")".repeat(5000));
     check_err(&query, "nests too deeply");
 }
-

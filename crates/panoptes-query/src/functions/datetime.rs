@@ -24,16 +24,22 @@ fn date_arg(a: &[Val], i: usize) -> Option<NaiveDateTime> {
 
 /// `bin(value, size)` for numbers, datetimes and timespans; datetimes align to 0001-01-01.
 pub(super) fn bin(a: &[Val]) -> Val {
-    let (Some(value), Some(size)) = (a.first(), a.get(1)) else { return Val::Null };
+    let (Some(value), Some(size)) = (a.first(), a.get(1)) else {
+        return Val::Null;
+    };
     match value {
         Val::Datetime(ns) => {
-            let Some(step) = size.to_timespan().filter(|s| *s > 0) else { return Val::Null };
+            let Some(step) = size.to_timespan().filter(|s| *s > 0) else {
+                return Val::Null;
+            };
             let shifted = i128::from(*ns) + KUSTO_EPOCH_OFFSET_NS;
             let binned = shifted.div_euclid(i128::from(step)) * i128::from(step) - KUSTO_EPOCH_OFFSET_NS;
             i64::try_from(binned).map_or(Val::Null, Val::Datetime)
         }
         Val::Timespan(ns) => {
-            let Some(step) = size.to_timespan().filter(|s| *s > 0) else { return Val::Null };
+            let Some(step) = size.to_timespan().filter(|s| *s > 0) else {
+                return Val::Null;
+            };
             Val::Timespan(ns.div_euclid(step) * step)
         }
         Val::Int(_) | Val::Long(_) => match (value.to_long(), size) {
@@ -65,7 +71,9 @@ fn real_bin(v: f64, size: &Val) -> Val {
 
 /// `bin_at(value, size, fixed_point)`.
 pub(super) fn bin_at(a: &[Val]) -> Val {
-    let (Some(value), Some(size), Some(at)) = (a.first(), a.get(1), a.get(2)) else { return Val::Null };
+    let (Some(value), Some(size), Some(at)) = (a.first(), a.get(1), a.get(2)) else {
+        return Val::Null;
+    };
     match (value, at) {
         (Val::Datetime(ns), _) => {
             let (Some(step), Some(at)) = (size.to_timespan().filter(|s| *s > 0), at.to_datetime()) else {
@@ -105,24 +113,32 @@ fn start_of_day(d: NaiveDateTime) -> NaiveDateTime {
 }
 
 pub(super) fn startofday(a: &[Val]) -> Val {
-    let Some(d) = date_arg(a, 0) else { return Val::Null };
+    let Some(d) = date_arg(a, 0) else {
+        return Val::Null;
+    };
     ns_of(start_of_day(d) + Duration::days(long(a, 1).unwrap_or(0)))
 }
 
 pub(super) fn startofweek(a: &[Val]) -> Val {
-    let Some(d) = date_arg(a, 0) else { return Val::Null };
+    let Some(d) = date_arg(a, 0) else {
+        return Val::Null;
+    };
     let back = i64::from(d.weekday().num_days_from_sunday());
     ns_of(start_of_day(d) - Duration::days(back) + Duration::weeks(long(a, 1).unwrap_or(0)))
 }
 
 pub(super) fn startofmonth(a: &[Val]) -> Val {
-    let Some(d) = date_arg(a, 0) else { return Val::Null };
+    let Some(d) = date_arg(a, 0) else {
+        return Val::Null;
+    };
     let first = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).and_then(|x| x.and_hms_opt(0, 0, 0));
     first.and_then(|f| offset_months(f, long(a, 1).unwrap_or(0))).map_or(Val::Null, ns_of)
 }
 
 pub(super) fn startofyear(a: &[Val]) -> Val {
-    let Some(d) = date_arg(a, 0) else { return Val::Null };
+    let Some(d) = date_arg(a, 0) else {
+        return Val::Null;
+    };
     let year = d.year() + long(a, 1).unwrap_or(0) as i32;
     NaiveDate::from_ymd_opt(year, 1, 1).and_then(|x| x.and_hms_opt(0, 0, 0)).map_or(Val::Null, ns_of)
 }
@@ -188,7 +204,9 @@ fn part_name(a: &[Val], i: usize) -> String {
 }
 
 pub(super) fn datetime_part(a: &[Val]) -> Val {
-    let Some(d) = date_arg(a, 1) else { return Val::Null };
+    let Some(d) = date_arg(a, 1) else {
+        return Val::Null;
+    };
     let v = match part_name(a, 0).as_str() {
         "year" => d.year() as i64,
         "quarter" => i64::from((d.month() - 1) / 3 + 1),
@@ -208,7 +226,9 @@ pub(super) fn datetime_part(a: &[Val]) -> Val {
 }
 
 pub(super) fn datetime_add(a: &[Val]) -> Val {
-    let (Some(n), Some(d)) = (long(a, 1), date_arg(a, 2)) else { return Val::Null };
+    let (Some(n), Some(d)) = (long(a, 1), date_arg(a, 2)) else {
+        return Val::Null;
+    };
     let result = match part_name(a, 0).as_str() {
         "year" => offset_months(d, n * 12),
         "quarter" => offset_months(d, n * 3),
@@ -228,7 +248,9 @@ pub(super) fn datetime_add(a: &[Val]) -> Val {
 
 /// `datetime_diff(part, a, b)`: calendar boundaries crossed from `b` to `a`.
 pub(super) fn datetime_diff(a: &[Val]) -> Val {
-    let (Some(x), Some(y)) = (date_arg(a, 1), date_arg(a, 2)) else { return Val::Null };
+    let (Some(x), Some(y)) = (date_arg(a, 1), date_arg(a, 2)) else {
+        return Val::Null;
+    };
     let months = |d: NaiveDateTime| i64::from(d.year()) * 12 + i64::from(d.month0());
     let floor_div = |ns: i64, unit: i64| ns.div_euclid(unit);
     let (xn, yn) = match (a[1].to_datetime(), a[2].to_datetime()) {
@@ -237,7 +259,10 @@ pub(super) fn datetime_diff(a: &[Val]) -> Val {
     };
     let v = match part_name(a, 0).as_str() {
         "year" => i64::from(x.year() - y.year()),
-        "quarter" => (i64::from(x.year()) * 4 + i64::from(x.month0() / 3)) - (i64::from(y.year()) * 4 + i64::from(y.month0() / 3)),
+        "quarter" => {
+            (i64::from(x.year()) * 4 + i64::from(x.month0() / 3))
+                - (i64::from(y.year()) * 4 + i64::from(y.month0() / 3))
+        }
         "month" => months(x) - months(y),
         "week" => {
             let week_start = |d: NaiveDateTime| {
@@ -270,7 +295,8 @@ pub(super) fn make_datetime(a: &[Val]) -> Val {
 
 pub(super) fn make_timespan(a: &[Val]) -> Val {
     let nums: Vec<f64> = a.iter().map(|v| v.to_real().unwrap_or(0.0)).collect();
-    let valid = |h: f64, m: f64, s: f64| (0.0..24.0).contains(&h) && (0.0..60.0).contains(&m) && (0.0..60.0).contains(&s);
+    let valid =
+        |h: f64, m: f64, s: f64| (0.0..24.0).contains(&h) && (0.0..60.0).contains(&m) && (0.0..60.0).contains(&s);
     let ok = match nums.as_slice() {
         [h, m] => valid(*h, *m, 0.0),
         [h, m, s] => valid(*h, *m, *s),
@@ -307,7 +333,9 @@ pub(super) fn unixtime_nanoseconds_todatetime(a: &[Val]) -> Val {
 
 /// `format_datetime(d, "yyyy-MM-dd HH:mm:ss.fff")` with .NET-style specifiers.
 pub(super) fn format_datetime(a: &[Val]) -> Val {
-    let Some(d) = date_arg(a, 0) else { return Val::Str(String::new()) };
+    let Some(d) = date_arg(a, 0) else {
+        return Val::Str(String::new());
+    };
     let format = s(a, 1);
     let mut out = String::new();
     let chars: Vec<char> = format.chars().collect();
@@ -355,7 +383,9 @@ fn pad(v: u32, run: usize) -> String {
 
 /// `format_timespan(t, "d.hh:mm:ss")`.
 pub(super) fn format_timespan(a: &[Val]) -> Val {
-    let Some(ns) = a.first().and_then(Val::to_timespan) else { return Val::Str(String::new()) };
+    let Some(ns) = a.first().and_then(Val::to_timespan) else {
+        return Val::Str(String::new());
+    };
     let abs = ns.unsigned_abs();
     let total_secs = abs / 1_000_000_000;
     let frac = format!("{:09}", abs % 1_000_000_000);

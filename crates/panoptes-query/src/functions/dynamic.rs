@@ -83,7 +83,9 @@ pub(super) fn bag_merge(a: &[Val]) -> Val {
 }
 
 pub(super) fn bag_remove_keys(a: &[Val]) -> Val {
-    let Json::Object(mut map) = json(a, 0) else { return Val::Null };
+    let Json::Object(mut map) = json(a, 0) else {
+        return Val::Null;
+    };
     for key in array(a, 1).unwrap_or_default() {
         map.remove(&Val::Dyn(key).to_kql_string());
     }
@@ -91,7 +93,9 @@ pub(super) fn bag_remove_keys(a: &[Val]) -> Val {
 }
 
 pub(super) fn bag_set_key(a: &[Val]) -> Val {
-    let Json::Object(mut map) = json(a, 0) else { return Val::Null };
+    let Json::Object(mut map) = json(a, 0) else {
+        return Val::Null;
+    };
     map.insert(s(a, 1), json(a, 2));
     Val::Dyn(Json::Object(map))
 }
@@ -108,7 +112,9 @@ pub(super) fn array_concat(a: &[Val]) -> Val {
 }
 
 pub(super) fn array_slice(a: &[Val]) -> Val {
-    let Some(items) = array(a, 0) else { return Val::Null };
+    let Some(items) = array(a, 0) else {
+        return Val::Null;
+    };
     let len = items.len() as i64;
     let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
     let start = norm(long(a, 1).unwrap_or(0));
@@ -121,7 +127,9 @@ pub(super) fn array_slice(a: &[Val]) -> Val {
 }
 
 pub(super) fn array_index_of(a: &[Val]) -> Val {
-    let Some(items) = array(a, 0) else { return Val::Null };
+    let Some(items) = array(a, 0) else {
+        return Val::Null;
+    };
     let needle = a.get(1).map(Val::to_json).unwrap_or(Json::Null);
     Val::Long(items.iter().position(|i| json_eq(i, &needle)).map_or(-1, |p| p as i64))
 }
@@ -144,7 +152,9 @@ fn sort_key(v: &Json) -> (u8, f64, String) {
 }
 
 fn sorted(a: &[Val], asc: bool) -> Val {
-    let Some(mut items) = array(a, 0) else { return Val::Null };
+    let Some(mut items) = array(a, 0) else {
+        return Val::Null;
+    };
     let nulls_last = a.get(1).and_then(Val::to_bool).unwrap_or(true);
     let (nulls, mut rest): (Vec<Json>, Vec<Json>) = items.drain(..).partition(Json::is_null);
     rest.sort_by(|x, y| {
@@ -176,7 +186,9 @@ pub(super) fn array_sum(a: &[Val]) -> Val {
 }
 
 pub(super) fn array_iff(a: &[Val]) -> Val {
-    let (Some(cond), Some(yes), Some(no)) = (array(a, 0), array(a, 1), array(a, 2)) else { return Val::Null };
+    let (Some(cond), Some(yes), Some(no)) = (array(a, 0), array(a, 1), array(a, 2)) else {
+        return Val::Null;
+    };
     let out = cond
         .iter()
         .enumerate()
@@ -260,9 +272,7 @@ pub(super) fn dynamic_to_json(a: &[Val]) -> Val {
 pub(super) fn extract_json(a: &[Val]) -> Val {
     let path = s(a, 0);
     let mut current = match a.get(1) {
-        Some(Val::Dyn(Json::String(text))) | Some(Val::Str(text)) => {
-            serde_json::from_str(text).unwrap_or(Json::Null)
-        }
+        Some(Val::Dyn(Json::String(text))) | Some(Val::Str(text)) => serde_json::from_str(text).unwrap_or(Json::Null),
         Some(v) => v.to_json(),
         None => Json::Null,
     };

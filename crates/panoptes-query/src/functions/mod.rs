@@ -6,13 +6,14 @@
 mod convert;
 mod datetime;
 mod dynamic;
+mod encoding;
 mod math;
 pub mod mvexpand;
-mod series;
 mod network;
 mod registry;
-pub(crate) mod strops;
+mod series;
 mod string;
+pub(crate) mod strops;
 
 use std::hash::{Hash, Hasher};
 
@@ -100,10 +101,7 @@ impl Hash for RowFn {
 pub fn row_call(name: &str, ret: KqlType, eval: fn(&[Val]) -> Val, args: Vec<Expr>) -> Expr {
     let udf = RowFn {
         name: format!("kql_{name}"),
-        signature: Signature::one_of(
-            vec![TypeSignature::VariadicAny, TypeSignature::Nullary],
-            Volatility::Immutable,
-        ),
+        signature: Signature::one_of(vec![TypeSignature::VariadicAny, TypeSignature::Nullary], Volatility::Immutable),
         return_type: arrow_type(ret),
         eval,
     };
@@ -111,7 +109,6 @@ pub fn row_call(name: &str, ret: KqlType, eval: fn(&[Val]) -> Val, args: Vec<Exp
 }
 
 impl ScalarUDFImpl for RowFn {
-
     fn name(&self) -> &str {
         &self.name
     }
@@ -127,11 +124,7 @@ impl ScalarUDFImpl for RowFn {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let rows = if all_scalar { 1 } else { args.number_rows };
-        let arrays = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<DfResult<Vec<_>>>()?;
+        let arrays = args.args.iter().map(|a| a.to_array(rows)).collect::<DfResult<Vec<_>>>()?;
         let mut row_args = Vec::with_capacity(arrays.len());
         let mut out = Vec::with_capacity(rows);
         for row in 0..rows {
@@ -279,8 +272,8 @@ pub fn parse_kv_fn(args: &[Val]) -> Val {
     let quote = quote.chars().next();
     let mut found = None;
     for item in text.split(pair.as_str()) {
-        if let Some((k, v)) = item.split_once(kv.as_str()) {
-            if k.trim() == key {
+        if let Some((k, v)) = item.split_once(kv.as_str())
+            && k.trim() == key {
                 let v = match quote {
                     Some(q) => v.trim_matches(q),
                     None => v,
@@ -288,7 +281,6 @@ pub fn parse_kv_fn(args: &[Val]) -> Val {
                 found = Some(v.to_string());
                 break;
             }
-        }
     }
     match found {
         Some(v) => convert::convert_to(&Val::Str(v), &type_name),

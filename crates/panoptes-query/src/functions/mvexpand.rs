@@ -7,7 +7,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Int64Builder, LargeStringBuilder, ListBuilder};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::Result as DfResult;
-use datafusion::logical_expr::{ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 use serde_json::Value as Json;
 
 use crate::value::val_at;
@@ -20,12 +22,14 @@ struct MvList {
 
 /// The elements of a dynamic value as a list of dynamic values.
 pub fn to_list(expr: Expr) -> Expr {
-    ScalarUDF::new_from_impl(MvList { indexes: false, signature: Signature::any(1, Volatility::Immutable) }).call(vec![expr])
+    ScalarUDF::new_from_impl(MvList { indexes: false, signature: Signature::any(1, Volatility::Immutable) })
+        .call(vec![expr])
 }
 
 /// The indexes `0..n` of a dynamic value's elements.
 pub fn list_indexes(expr: Expr) -> Expr {
-    ScalarUDF::new_from_impl(MvList { indexes: true, signature: Signature::any(1, Volatility::Immutable) }).call(vec![expr])
+    ScalarUDF::new_from_impl(MvList { indexes: true, signature: Signature::any(1, Volatility::Immutable) })
+        .call(vec![expr])
 }
 
 fn elements(value: Json) -> Vec<Json> {

@@ -26,7 +26,9 @@ pub(super) fn parse_ipv4(a: &[Val]) -> Val {
 }
 
 pub(super) fn ipv4_is_private(a: &[Val]) -> Val {
-    let Some((ip, _)) = ipv4_with_prefix(&s(a, 0)) else { return Val::Null };
+    let Some((ip, _)) = ipv4_with_prefix(&s(a, 0)) else {
+        return Val::Null;
+    };
     let addr = Ipv4Addr::from(ip);
     Val::Bool(addr.is_private())
 }
@@ -39,7 +41,9 @@ pub(super) fn ipv4_is_in_range(a: &[Val]) -> Val {
 }
 
 pub(super) fn ipv4_is_in_any_range(a: &[Val]) -> Val {
-    let Some((ip, _)) = ipv4_with_prefix(&s(a, 0)) else { return Val::Null };
+    let Some((ip, _)) = ipv4_with_prefix(&s(a, 0)) else {
+        return Val::Null;
+    };
     let mut ranges: Vec<String> = Vec::new();
     for v in &a[1.min(a.len())..] {
         match v.to_json() {
@@ -68,15 +72,16 @@ pub(super) fn ipv4_compare(a: &[Val]) -> Val {
 pub(super) fn format_ipv4(a: &[Val]) -> Val {
     match a.first() {
         Some(Val::Long(v)) => Val::Str(Ipv4Addr::from(*v as u32).to_string()),
-        Some(v) => ipv4_with_prefix(&v.to_kql_string()).map_or(Val::Str(String::new()), |(ip, _)| {
-            Val::Str(Ipv4Addr::from(ip).to_string())
-        }),
+        Some(v) => ipv4_with_prefix(&v.to_kql_string())
+            .map_or(Val::Str(String::new()), |(ip, _)| Val::Str(Ipv4Addr::from(ip).to_string())),
         None => Val::Null,
     }
 }
 
 pub(super) fn format_ipv4_mask(a: &[Val]) -> Val {
-    let Some((ip, p)) = ipv4_with_prefix(&s(a, 0)) else { return Val::Str(String::new()) };
+    let Some((ip, p)) = ipv4_with_prefix(&s(a, 0)) else {
+        return Val::Str(String::new());
+    };
     let prefix = a.get(1).and_then(Val::to_long).map_or(p, |x| x.clamp(0, 32) as u32);
     Val::Str(format!("{}/{prefix}", Ipv4Addr::from(ip & mask(prefix))))
 }
@@ -84,7 +89,9 @@ pub(super) fn format_ipv4_mask(a: &[Val]) -> Val {
 pub(super) fn parse_url(a: &[Val]) -> Val {
     let text = s(a, 0);
     let mut map = Map::new();
-    let Some((scheme, rest)) = text.split_once("://") else { return Val::Dyn(Json::Object(map)) };
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Val::Dyn(Json::Object(map));
+    };
     let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = match rest.find('/') {
@@ -102,14 +109,9 @@ pub(super) fn parse_url(a: &[Val]) -> Val {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         params.insert(k.to_string(), Json::String(v.to_string()));
     }
-    for (k, v) in [
-        ("Scheme", scheme),
-        ("Host", host),
-        ("Port", port),
-        ("Path", path),
-        ("Username", user),
-        ("Password", pass),
-    ] {
+    for (k, v) in
+        [("Scheme", scheme), ("Host", host), ("Port", port), ("Path", path), ("Username", user), ("Password", pass)]
+    {
         map.insert(k.to_string(), Json::String(v.to_string()));
     }
     map.insert("Query Parameters".into(), Json::Object(params));
@@ -145,7 +147,10 @@ pub(super) fn geo_info_from_ip_address(_: &[Val]) -> Val {
 pub(super) fn parse_version(a: &[Val]) -> Val {
     let text = s(a, 0);
     let parts: Vec<&str> = text.trim().split('.').collect();
-    if parts.is_empty() || parts.len() > 4 || parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+    if parts.is_empty()
+        || parts.len() > 4
+        || parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
+    {
         return Val::Null;
     }
     // Zero-padded parts compare in version order (Kusto returns a decimal; a fixed-width

@@ -53,13 +53,14 @@ pub(crate) fn layout(a: &[Val]) -> Val {
     let n = a.get(2).and_then(Val::to_long).unwrap_or(0).max(0) as usize;
     let default = a.get(3).map(Val::to_json).unwrap_or(Json::Null);
     let mut out = vec![default; n];
-    if let (Some(Json::Array(slots)), Some(Json::Array(values))) = (a.first().map(Val::to_json), a.get(1).map(Val::to_json)) {
+    if let (Some(Json::Array(slots)), Some(Json::Array(values))) =
+        (a.first().map(Val::to_json), a.get(1).map(Val::to_json))
+    {
         for (s, v) in slots.iter().zip(values) {
-            if let Some(i) = s.as_i64().and_then(|i| usize::try_from(i).ok()) {
-                if i < n {
+            if let Some(i) = s.as_i64().and_then(|i| usize::try_from(i).ok())
+                && i < n {
                     out[i] = v;
                 }
-            }
         }
     }
     Val::Dyn(Json::Array(out))
@@ -67,7 +68,9 @@ pub(crate) fn layout(a: &[Val]) -> Val {
 
 /// The axis values: `from + i * step`, as datetimes, timespans or numbers.
 pub(crate) fn axis(a: &[Val]) -> Val {
-    let (Some(from), Some(step)) = (a[0].to_real(), a[1].to_real()) else { return Val::Dyn(Json::Array(vec![])) };
+    let (Some(from), Some(step)) = (a[0].to_real(), a[1].to_real()) else {
+        return Val::Dyn(Json::Array(vec![]));
+    };
     let n = a.get(2).and_then(Val::to_long).unwrap_or(0).max(0);
     let kind = a.get(3).map(Val::to_kql_string).unwrap_or_default();
     let values = (0..n)
@@ -93,7 +96,9 @@ pub(crate) fn fill_backward(a: &[Val]) -> Val {
 }
 
 fn fill(a: &[Val], forward: bool) -> Val {
-    let Some(mut values) = numbers(a.first()) else { return Val::Null };
+    let Some(mut values) = numbers(a.first()) else {
+        return Val::Null;
+    };
     let integral = is_integral(a.first());
     let mut last: Option<f64> = None;
     let indexes: Vec<usize> = if forward { (0..values.len()).collect() } else { (0..values.len()).rev().collect() };
@@ -107,28 +112,35 @@ fn fill(a: &[Val], forward: bool) -> Val {
 }
 
 pub(crate) fn fill_const(a: &[Val]) -> Val {
-    let Some(values) = numbers(a.first()) else { return Val::Null };
+    let Some(values) = numbers(a.first()) else {
+        return Val::Null;
+    };
     let constant = a.get(1).and_then(Val::to_real).unwrap_or(0.0);
     let integral = is_integral(a.first()) && constant.fract() == 0.0;
     Val::Dyn(Json::Array(values.into_iter().map(|v| to_json_number(Some(v.unwrap_or(constant)), integral)).collect()))
 }
 
 pub(crate) fn fill_linear(a: &[Val]) -> Val {
-    let Some(mut values) = numbers(a.first()) else { return Val::Null };
+    let Some(mut values) = numbers(a.first()) else {
+        return Val::Null;
+    };
     let known: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_some()).collect();
     for w in known.windows(2) {
         let (i, j) = (w[0], w[1]);
         let (vi, vj) = (values[i].unwrap_or(0.0), values[j].unwrap_or(0.0));
-        for k in i + 1..j {
-            values[k] = Some(vi + (vj - vi) * (k - i) as f64 / (j - i) as f64);
+        for (offset, slot) in values[i + 1..j].iter_mut().enumerate() {
+            let k = i + 1 + offset;
+            *slot = Some(vi + (vj - vi) * (k - i) as f64 / (j - i) as f64);
         }
     }
     Val::Dyn(Json::Array(values.into_iter().map(|v| to_json_number(v, false)).collect()))
 }
 
 fn elementwise(a: &[Val], op: fn(f64, f64) -> f64) -> Val {
-    let (Some(x), Some(y)) = (numbers(a.first()), numbers(a.get(1)).or_else(|| a.get(1).and_then(Val::to_real).map(|c| vec![Some(c); usize::MAX.min(1 << 20)])))
-    else {
+    let (Some(x), Some(y)) = (
+        numbers(a.first()),
+        numbers(a.get(1)).or_else(|| a.get(1).and_then(Val::to_real).map(|c| vec![Some(c); 1 << 20])),
+    ) else {
         return Val::Null;
     };
     let integral = is_integral(a.first()) && is_integral(a.get(1));
@@ -156,7 +168,9 @@ pub(crate) fn multiply(a: &[Val]) -> Val {
 }
 
 pub(crate) fn divide(a: &[Val]) -> Val {
-    let (Some(x), Some(y)) = (numbers(a.first()), numbers(a.get(1))) else { return Val::Null };
+    let (Some(x), Some(y)) = (numbers(a.first()), numbers(a.get(1))) else {
+        return Val::Null;
+    };
     let out = x
         .iter()
         .zip(y.iter())
@@ -182,7 +196,15 @@ pub(crate) fn stats_dynamic(a: &[Val]) -> Val {
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let min_idx = values.iter().position(|v| *v == min).unwrap_or(0);
     let max_idx = values.iter().position(|v| *v == max).unwrap_or(0);
-    for (k, v) in [("min", min), ("min_idx", min_idx as f64), ("max", max), ("max_idx", max_idx as f64), ("avg", avg), ("stdev", variance.sqrt()), ("variance", variance)] {
+    for (k, v) in [
+        ("min", min),
+        ("min_idx", min_idx as f64),
+        ("max", max),
+        ("max_idx", max_idx as f64),
+        ("avg", avg),
+        ("stdev", variance.sqrt()),
+        ("variance", variance),
+    ] {
         map.insert(k.into(), to_json_number(Some(v), k.ends_with("idx")));
     }
     Val::Dyn(Json::Object(map))
@@ -214,7 +236,9 @@ pub(crate) fn decompose_anomalies(a: &[Val]) -> Val {
 
 /// `range(start, stop, step)` as an array.
 pub(crate) fn range(a: &[Val]) -> Val {
-    let (Some(start), Some(stop)) = (a.first().and_then(Val::to_real), a.get(1).and_then(Val::to_real)) else { return Val::Null };
+    let (Some(start), Some(stop)) = (a.first().and_then(Val::to_real), a.get(1).and_then(Val::to_real)) else {
+        return Val::Null;
+    };
     let step = a.get(2).and_then(Val::to_real).unwrap_or(1.0);
     if step == 0.0 {
         return Val::Null;
@@ -243,6 +267,8 @@ pub(crate) fn decompose_all(a: &[Val]) -> Val {
     let mad = if deviations.is_empty() { 1e-9 } else { deviations[deviations.len() / 2].max(1e-9) * 1.4826 };
     let scores: Vec<Json> = values.iter().map(|v| to_json_number(v.map(|v| (v - median) / mad), false)).collect();
     let baseline: Vec<Json> = values.iter().map(|_| to_json_number(Some(median), false)).collect();
-    let Val::Dyn(flags) = decompose_anomalies(a) else { return Val::Null };
+    let Val::Dyn(flags) = decompose_anomalies(a) else {
+        return Val::Null;
+    };
     Val::Dyn(Json::Array(vec![flags, Json::Array(scores), Json::Array(baseline)]))
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result as DfResult, ScalarValue};
-use datafusion::logical_expr::{ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 use memchr::memmem;
 use panoptes_kql::ast::StringOp;
 
@@ -198,7 +200,9 @@ impl Needles {
             StrPredicate::InCi => self.items.iter().any(|n| hay == n.text),
             StrPredicate::EqualsCi => self.items.iter().any(|n| hay == n.text),
             StrPredicate::Op(op) => {
-                let Some(n) = self.items.first() else { return false };
+                let Some(n) = self.items.first() else {
+                    return false;
+                };
                 match op {
                     StringOp::Has | StringOp::HasCs => has_term(hay, n, true, true),
                     StringOp::HasPrefix | StringOp::HasPrefixCs => has_term(hay, n, true, false),
@@ -221,7 +225,8 @@ fn has_term(hay: &str, needle: &Needle, check_start: bool, check_end: bool) -> b
     let bytes = hay.as_bytes();
     needle.finder.find_iter(bytes).any(|start| {
         let end = start + needle.text.len();
-        let start_ok = !check_start || !needle.starts_alnum || !hay[..start].chars().next_back().is_some_and(is_term_char);
+        let start_ok =
+            !check_start || !needle.starts_alnum || !hay[..start].chars().next_back().is_some_and(is_term_char);
         let end_ok = !check_end || !needle.ends_alnum || !hay[end..].chars().next().is_some_and(is_term_char);
         start_ok && end_ok
     })

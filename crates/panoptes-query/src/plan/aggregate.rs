@@ -94,7 +94,11 @@ impl Planner<'_> {
                 need(2)?;
                 let x = self.scalar(&args[0], schema)?;
                 let p = self.predicate(&args[1], schema)?;
-                Ok(vec![part(filtered(agg::count_distinct(x), p, span)?, Post::ZeroIfNull, format!("{name}_{}", arg_name(0)))])
+                Ok(vec![part(
+                    filtered(agg::count_distinct(x), p, span)?,
+                    Post::ZeroIfNull,
+                    format!("{name}_{}", arg_name(0)),
+                )])
             }
             "sum" | "sumif" => {
                 need(1)?;
@@ -117,7 +121,9 @@ impl Planner<'_> {
                 need(1)?;
                 let x = self.scalar(&args[0], schema)?;
                 let x = match kql_type(&self.type_of(&x, schema)) {
-                    KqlType::Dynamic | KqlType::String | KqlType::Timespan | KqlType::Datetime => cast_to(x, KqlType::Real, schema),
+                    KqlType::Dynamic | KqlType::String | KqlType::Timespan | KqlType::Datetime => {
+                        cast_to(x, KqlType::Real, schema)
+                    }
                     _ => x,
                 };
                 let mut a = agg::avg(x);
@@ -152,7 +158,14 @@ impl Planner<'_> {
                 }
                 Ok(vec![part(a, Post::ZeroIfNull, format!("{name}_{}", arg_name(0)))])
             }
-            "make_set" | "makeset" | "make_set_if" | "make_list" | "makelist" | "make_list_if" | "make_list_with_nulls" | "hll" => {
+            "make_set"
+            | "makeset"
+            | "make_set_if"
+            | "make_list"
+            | "makelist"
+            | "make_list_if"
+            | "make_list_with_nulls"
+            | "hll" => {
                 need(1)?;
                 let x = self.scalar(&args[0], schema)?;
                 let is_set = name.contains("set") || name == "hll";
@@ -172,7 +185,13 @@ impl Planner<'_> {
                     Some(c) => filtered(base, c, span)?,
                     None => base,
                 };
-                let prefix = if name == "hll" { "hll" } else if is_set { "set" } else { "list" };
+                let prefix = if name == "hll" {
+                    "hll"
+                } else if is_set {
+                    "set"
+                } else {
+                    "list"
+                };
                 let post = if is_set { Post::ToDynamicSet } else { Post::ToDynamic };
                 Ok(vec![part(a, post, format!("{prefix}_{}", arg_name(0)))])
             }
@@ -183,7 +202,11 @@ impl Planner<'_> {
                 let mut a = filtered(agg::array_agg(x.clone()), x.clone().is_not_null(), span)?;
                 if name == "make_bag_if" {
                     need(2)?;
-                    a = filtered(agg::array_agg(x.clone()), x.is_not_null().and(self.predicate(&args[1], schema)?), span)?;
+                    a = filtered(
+                        agg::array_agg(x.clone()),
+                        x.is_not_null().and(self.predicate(&args[1], schema)?),
+                        span,
+                    )?;
                 }
                 let post = if name == "hll_merge" { Post::MergeSets } else { Post::MergeBags };
                 let prefix = if name == "hll_merge" { "hll_merge" } else { "bag" };
@@ -199,13 +222,23 @@ impl Planner<'_> {
                     let value = match self.scalar(p, schema)? {
                         Expr::Literal(ScalarValue::Int64(Some(v)), _) => v as f64,
                         Expr::Literal(ScalarValue::Float64(Some(v)), _) => v,
-                        _ => return Err(Diagnostic::error("KQL_ARGUMENTS", "percentile needs constant percentages", p.span)),
+                        _ => {
+                            return Err(Diagnostic::error(
+                                "KQL_ARGUMENTS",
+                                "percentile needs constant percentages",
+                                p.span,
+                            ));
+                        }
                     };
                     let label = match &p.kind {
                         ExprKind::Literal(panoptes_kql::ast::Literal::Real(r)) => r.to_string().replace('.', "_"),
                         _ => format!("{value}"),
                     };
-                    parts.push(part(list.clone(), Post::Percentile(value, t), format!("percentile_{}_{label}", arg_name(0))));
+                    parts.push(part(
+                        list.clone(),
+                        Post::Percentile(value, t),
+                        format!("percentile_{}_{label}", arg_name(0)),
+                    ));
                 }
                 Ok(parts)
             }
@@ -213,7 +246,12 @@ impl Planner<'_> {
                 need(1)?;
                 let with_if = name.ends_with("if");
                 let value_args = if with_if { &args[..1] } else { args };
-                let condition = if with_if { need(2)?; Some(self.predicate(&args[1], schema)?) } else { None };
+                let condition = if with_if {
+                    need(2)?;
+                    Some(self.predicate(&args[1], schema)?)
+                } else {
+                    None
+                };
                 let mut parts = Vec::new();
                 for (i, a) in value_args.iter().enumerate() {
                     if matches!(a.kind, ExprKind::Star) {
@@ -233,7 +271,8 @@ impl Planner<'_> {
                     if let Some(c) = &condition {
                         x = filtered(x, c.clone(), span)?;
                     }
-                    let default = if i == 0 && value_args.len() == 1 { arg_name(0) } else { default_name(a).unwrap_or_default() };
+                    let default =
+                        if i == 0 && value_args.len() == 1 { arg_name(0) } else { default_name(a).unwrap_or_default() };
                     parts.push(part(x, Post::None, if default.is_empty() { format!("{name}_") } else { default }));
                 }
                 Ok(parts)
@@ -265,11 +304,7 @@ impl Planner<'_> {
                 }
                 Ok(parts)
             }
-            _ => Err(Diagnostic::error(
-                "KQL_UNSUPPORTED",
-                format!("aggregate `{name}` is not supported yet"),
-                span,
-            )),
+            _ => Err(Diagnostic::error("KQL_UNSUPPORTED", format!("aggregate `{name}` is not supported yet"), span)),
         }
     }
 
@@ -296,8 +331,12 @@ pub(crate) fn apply_post(post: &Post, value: Expr, schema: &DFSchema) -> Expr {
             datafusion::functions::core::expr_fn::coalesce(vec![value, zero])
         }
         Post::NanIfNull => datafusion::functions::core::expr_fn::coalesce(vec![value, lit(f64::NAN)]),
-        Post::ToDynamic => functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![value]),
-        Post::ToDynamicSet => functions::row_call("to_dynamic_set", KqlType::Dynamic, functions::list_to_dynamic_set_fn, vec![value]),
+        Post::ToDynamic => {
+            functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![value])
+        }
+        Post::ToDynamicSet => {
+            functions::row_call("to_dynamic_set", KqlType::Dynamic, functions::list_to_dynamic_set_fn, vec![value])
+        }
         Post::MergeBags => functions::row_call("merge_bags", KqlType::Dynamic, functions::merge_bags_fn, vec![value]),
         Post::MergeSets => functions::row_call("merge_sets", KqlType::Dynamic, functions::merge_sets_fn, vec![value]),
         Post::Percentile(p, t) => {

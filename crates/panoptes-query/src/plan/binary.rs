@@ -14,7 +14,14 @@ use crate::functions::{self, strops};
 use crate::types::{DATETIME, TIMESPAN, arrow_type, kql_type};
 
 impl Planner<'_> {
-    pub(super) fn binary(&mut self, op: BinaryOp, left: &Ast, right: &Ast, span: Span, schema: &DFSchema) -> PResult<Expr> {
+    pub(super) fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Ast,
+        right: &Ast,
+        span: Span,
+        schema: &DFSchema,
+    ) -> PResult<Expr> {
         let l = self.scalar(left, schema)?;
         let r = self.scalar(right, schema)?;
         match op {
@@ -53,11 +60,7 @@ impl Planner<'_> {
         match kql_type(&self.type_of(&expr, schema)) {
             KqlType::Bool => Ok(expr),
             KqlType::Dynamic => Ok(cast_to(expr, KqlType::Bool, schema)),
-            other => Err(Diagnostic::error(
-                "KQL_TYPE",
-                format!("`and`/`or` need bool operands, found {other}"),
-                span,
-            )),
+            other => Err(Diagnostic::error("KQL_TYPE", format!("`and`/`or` need bool operands, found {other}"), span)),
         }
     }
 
@@ -89,12 +92,15 @@ impl Planner<'_> {
                     .cast_to(&TIMESPAN, schema)
                     .unwrap_or_else(|_| Expr::Literal(ScalarValue::DurationNanosecond(None), None))
             }
-            (Int | Long | Real, Timespan, BinaryOp::Mul) => {
-                cast(cast(raw(cast(l, DataType::Float64), cast(ticks(r), DataType::Float64)), DataType::Int64), TIMESPAN)
-            }
+            (Int | Long | Real, Timespan, BinaryOp::Mul) => cast(
+                cast(raw(cast(l, DataType::Float64), cast(ticks(r), DataType::Float64)), DataType::Int64),
+                TIMESPAN,
+            ),
             (Int | Long | Real | Decimal, Int | Long | Real | Decimal, _) => {
                 // Kusto computes int arithmetic in 64 bits.
-                let widen = |e: Expr, t: KqlType| if t == Int { cast(e, DataType::Int64) } else { e };
+                let widen = |e: Expr, t: KqlType| {
+                    if t == Int { cast(e, DataType::Int64) } else { e }
+                };
                 let (l, r) = (widen(l, lt), widen(r, rt));
                 let real = matches!(lt, Real | Decimal) || matches!(rt, Real | Decimal);
                 if op == BinaryOp::Mod {
@@ -125,7 +131,11 @@ impl Planner<'_> {
                 let r = cast_to(r, if rt == Dynamic { lt } else { rt }, schema);
                 let (nl, nr) = (kql_type(&self.type_of(&l, schema)), kql_type(&self.type_of(&r, schema)));
                 if nl == Dynamic || nr == Dynamic {
-                    return Err(Diagnostic::error("KQL_TYPE", format!("operator `{}` cannot be applied to {lt} and {rt}", symbol(op)), span));
+                    return Err(Diagnostic::error(
+                        "KQL_TYPE",
+                        format!("operator `{}` cannot be applied to {lt} and {rt}", symbol(op)),
+                        span,
+                    ));
                 }
                 return self.arith(op, l, r, schema, span);
             }
@@ -147,8 +157,12 @@ impl Planner<'_> {
         let (lt, rt) = (kql_type(&self.type_of(&l, schema)), kql_type(&self.type_of(&r, schema)));
         let (l, r) = match (lt, rt) {
             (Dynamic, Dynamic) => {
-                return Err(Diagnostic::error("KQL_TYPE", format!("cannot compare two dynamic values with `{}`", symbol(op)), span)
-                    .with_help("convert one side first, e.g. `tostring(a) == tostring(b)`"));
+                return Err(Diagnostic::error(
+                    "KQL_TYPE",
+                    format!("cannot compare two dynamic values with `{}`", symbol(op)),
+                    span,
+                )
+                .with_help("convert one side first, e.g. `tostring(a) == tostring(b)`"));
             }
             (Bool, Int | Long) | (Int | Long, Bool) => (cast_to(l, Long, schema), cast_to(r, Long, schema)),
             (_, _) if converts(&r, lt, schema) => (l, cast_to(r, lt, schema)),
@@ -207,9 +221,9 @@ fn safe_div(operator: Operator, l: Expr, r: Expr) -> Expr {
     if matches!(operator, Operator::Divide | Operator::Modulo) {
         let zero = Expr::Literal(ScalarValue::Int64(Some(0)), None);
         let is_zero = cast(r, DataType::Float64).eq(cast(zero, DataType::Float64));
-        when(is_zero, Expr::Literal(ScalarValue::Null, None)).otherwise(expr).unwrap_or_else(|e| {
-            Expr::Literal(ScalarValue::Utf8(Some(e.to_string())), None)
-        })
+        when(is_zero, Expr::Literal(ScalarValue::Null, None))
+            .otherwise(expr)
+            .unwrap_or_else(|e| Expr::Literal(ScalarValue::Utf8(Some(e.to_string())), None))
     } else {
         expr
     }

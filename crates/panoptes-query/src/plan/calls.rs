@@ -4,11 +4,7 @@
 use std::sync::Arc;
 
 use datafusion::common::{DFSchema, ScalarValue};
-use datafusion::functions_window::expr_fn::{lag, lead, row_number};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, LogicalPlanBuilder, Subquery, WindowFrame, WindowFrameBound, WindowFrameUnits, cast, lit, when,
-};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, Subquery, when};
 use panoptes_domain::KqlType;
 use panoptes_kql::ast::{Expr as Ast, ExprKind, Literal, OptionArg};
 use panoptes_kql::{Diagnostic, Span, closest};
@@ -20,16 +16,66 @@ use crate::types::kql_type;
 
 /// Aggregate function names: valid only in `summarize`, `make-series` and similar.
 pub(crate) const AGGREGATES: &[&str] = &[
-    "count", "countif", "dcount", "dcountif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif",
-    "make_set", "make_set_if", "make_list", "make_list_if", "make_list_with_nulls", "make_bag", "make_bag_if",
-    "arg_max", "arg_min", "take_any", "take_anyif", "any", "anyif", "stdev", "stdevif", "stdevp", "variance",
-    "varianceif", "variancep", "percentile", "percentiles", "percentilew", "percentiles_array", "hll", "hll_merge",
-    "dcount_hll", "makeset", "makelist", "count_distinct", "count_distinctif", "binary_all_or", "binary_all_and",
-    "binary_all_xor", "tdigest", "tdigest_merge", "argmax", "argmin",
+    "count",
+    "countif",
+    "dcount",
+    "dcountif",
+    "sum",
+    "sumif",
+    "avg",
+    "avgif",
+    "min",
+    "max",
+    "minif",
+    "maxif",
+    "make_set",
+    "make_set_if",
+    "make_list",
+    "make_list_if",
+    "make_list_with_nulls",
+    "make_bag",
+    "make_bag_if",
+    "arg_max",
+    "arg_min",
+    "take_any",
+    "take_anyif",
+    "any",
+    "anyif",
+    "stdev",
+    "stdevif",
+    "stdevp",
+    "variance",
+    "varianceif",
+    "variancep",
+    "percentile",
+    "percentiles",
+    "percentilew",
+    "percentiles_array",
+    "hll",
+    "hll_merge",
+    "dcount_hll",
+    "makeset",
+    "makelist",
+    "count_distinct",
+    "count_distinctif",
+    "binary_all_or",
+    "binary_all_and",
+    "binary_all_xor",
+    "tdigest",
+    "tdigest_merge",
+    "argmax",
+    "argmin",
 ];
 
 impl Planner<'_> {
-    pub(super) fn call(&mut self, name: &str, args: &[Ast], _named: &[OptionArg], span: Span, schema: &DFSchema) -> PResult<Expr> {
+    pub(super) fn call(
+        &mut self,
+        name: &str,
+        args: &[Ast],
+        _named: &[OptionArg],
+        span: Span,
+        schema: &DFSchema,
+    ) -> PResult<Expr> {
         // User functions shadow built-ins.
         if let Some(Binding::Lambda(lambda)) = self.lookup(name).cloned() {
             return match self.invoke_lambda(&lambda, args, None, span, schema)? {
@@ -62,7 +108,7 @@ impl Planner<'_> {
                 return when(cond, yes).otherwise(no).map_err(|e| super::df_error(e, span));
             }
             "case" => {
-                if args.len() < 3 || args.len() % 2 == 0 {
+                if args.len() < 3 || args.len().is_multiple_of(2) {
                     return Err(Diagnostic::error(
                         "KQL_ARGUMENTS",
                         "`case` takes predicate/value pairs and a final else value",
@@ -158,7 +204,10 @@ impl Planner<'_> {
                 let Some(first) = plan.schema().fields().first().map(|f| f.name().clone()) else {
                     return Err(Diagnostic::error("KQL_PLAN", "toscalar of a table without columns", span));
                 };
-                let plan = super::build(LogicalPlanBuilder::from(plan).project(vec![col(&first)]).and_then(|b| b.limit(0, Some(1))), span)?;
+                let plan = super::build(
+                    LogicalPlanBuilder::from(plan).project(vec![col(&first)]).and_then(|b| b.limit(0, Some(1))),
+                    span,
+                )?;
                 return Ok(Expr::ScalarSubquery(Subquery {
                     subquery: Arc::new(plan),
                     outer_ref_columns: vec![],
@@ -168,11 +217,10 @@ impl Planner<'_> {
             "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "decimal" | "guid" => {
                 arity(1, 1)?;
                 let target = KqlType::from_name(name).unwrap_or(KqlType::String);
-                if let ExprKind::Neg(inner) = &args[0].kind {
-                    if inner.as_name() == Some("inf") {
+                if let ExprKind::Neg(inner) = &args[0].kind
+                    && inner.as_name() == Some("inf") {
                         return Ok(Expr::Literal(ScalarValue::Float64(Some(f64::NEG_INFINITY)), None));
                     }
-                }
                 if let ExprKind::Name(word) = &args[0].kind {
                     let value = match (word.as_str(), target) {
                         ("null", t) => Some(crate::value::Val::Null).map(|_| typed_null(t)),
@@ -189,11 +237,10 @@ impl Planner<'_> {
             }
             "column_ifexists" => {
                 arity(2, 2)?;
-                if let ExprKind::Literal(Literal::String(column)) = &args[0].kind {
-                    if schema.fields().iter().any(|f| f.name() == column) {
+                if let ExprKind::Literal(Literal::String(column)) = &args[0].kind
+                    && schema.fields().iter().any(|f| f.name() == column) {
                         return Ok(col(column));
                     }
-                }
                 return self.scalar(&args[1], schema);
             }
             "typeof" => {
@@ -241,15 +288,19 @@ impl Planner<'_> {
             ));
         }
         // `typeof(T)` arguments (extract_json's third) become type names; the result takes the type.
-        if let Some(type_name) = args.iter().find_map(type_argument) {
-            if matches!(name, "extract_json" | "extractjson") {
+        if let Some(type_name) = args.iter().find_map(type_argument)
+            && matches!(name, "extract_json" | "extractjson") {
                 arity(3, 3)?;
                 let target = KqlType::from_name(&type_name).unwrap_or(KqlType::String);
                 let mut planned = args[..2].iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
                 planned.push(super::scalar::lit_str(target.name()));
-                return Ok(functions::row_call("extract_json_typed", target, functions::extract_json_typed_fn, planned));
+                return Ok(functions::row_call(
+                    "extract_json_typed",
+                    target,
+                    functions::extract_json_typed_fn,
+                    planned,
+                ));
             }
-        }
         let Some(spec) = functions::lookup(name) else {
             let mut d = Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}`"), span);
             let candidates = functions::names().iter().copied().chain(AGGREGATES.iter().copied());
@@ -257,7 +308,11 @@ impl Planner<'_> {
                 d = d.with_help(format!("did you mean `{hint}`?"));
             }
             if matches!(name, "cluster" | "database" | "workspace" | "app" | "adx") {
-                d = Diagnostic::error("KQL_UNSUPPORTED", format!("`{name}()` is not supported: tenants are chosen by scope, never inside the query"), span);
+                d = Diagnostic::error(
+                    "KQL_UNSUPPORTED",
+                    format!("`{name}()` is not supported: tenants are chosen by scope, never inside the query"),
+                    span,
+                );
             }
             return Err(d);
         };
@@ -283,12 +338,16 @@ impl Planner<'_> {
     /// A function with several results (`series_decompose_anomalies`, ...) as one dynamic array
     /// of its results; other expressions are taken as they are.
     pub(crate) fn multi_result(&mut self, expr: &Ast, schema: &DFSchema) -> PResult<Expr> {
-        if let ExprKind::Call { name, args, .. } = &expr.kind {
-            if matches!(name.as_str(), "series_decompose_anomalies" | "series_decompose" | "series_outliers") {
+        if let ExprKind::Call { name, args, .. } = &expr.kind
+            && matches!(name.as_str(), "series_decompose_anomalies" | "series_decompose" | "series_outliers") {
                 let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
-                return Ok(functions::row_call("series_decompose_all", KqlType::Dynamic, functions::series_decompose_all_fn, planned));
+                return Ok(functions::row_call(
+                    "series_decompose_all",
+                    KqlType::Dynamic,
+                    functions::series_decompose_all_fn,
+                    planned,
+                ));
             }
-        }
         self.scalar(expr, schema)
     }
 
@@ -341,7 +400,9 @@ impl Planner<'_> {
             })
             .collect();
         let known: Vec<KqlType> = types.iter().flatten().copied().collect();
-        let Some(first) = known.first().copied() else { return values };
+        let Some(first) = known.first().copied() else {
+            return values;
+        };
         let target = if known.iter().all(|t| matches!(t, KqlType::Int | KqlType::Long | KqlType::Real)) {
             if known.contains(&KqlType::Real) {
                 KqlType::Real
@@ -362,115 +423,19 @@ impl Planner<'_> {
             .collect()
     }
 
-    /// `row_number()`, `prev()`, `next()`, `row_cumsum()`, `row_rank_*()` as window functions
-    /// over the current (serialized) order; the operator adds them as Window nodes before
-    /// projecting.
-    fn window_call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> PResult<Expr> {
-        let order = self.order.clone();
-        let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
-        let literal = |i: usize| -> Option<ScalarValue> {
-            match planned.get(i) {
-                Some(Expr::Literal(v, _)) => Some(v.clone()),
-                _ => None,
-            }
-        };
-        let offset = |i: usize| -> PResult<i64> {
-            match (planned.get(i), literal(i)) {
-                (None, _) => Ok(1),
-                (_, Some(ScalarValue::Int64(Some(n)))) if n > 0 => Ok(n),
-                _ => Err(Diagnostic::error("KQL_ARGUMENTS", format!("the offset of `{name}` must be a positive constant"), span)),
-            }
-        };
-        let rows_frame = || {
-            WindowFrame::new_bounds(WindowFrameUnits::Rows, WindowFrameBound::Preceding(ScalarValue::UInt64(None)), WindowFrameBound::CurrentRow)
-        };
-        let window = match name {
-            "row_number" => {
-                let partition = match planned.get(1) {
-                    Some(restart) => vec![self.restart_group(restart.clone(), &order, schema, span)?],
-                    None => vec![],
-                };
-                let number = row_number().partition_by(partition).order_by(order).build().map_err(|e| super::df_error(e, span))?;
-                let number = self.push_window(number, schema);
-                return Ok(match literal(0) {
-                    Some(ScalarValue::Int64(Some(start))) => cast(number, DataType::Int64) + lit(start - 1),
-                    None if planned.is_empty() => cast(number, DataType::Int64),
-                    _ => return Err(Diagnostic::error("KQL_ARGUMENTS", "row_number's start must be a constant", span)),
-                });
-            }
-            "prev" | "next" => {
-                let Some(value) = planned.first().cloned() else {
-                    return Err(Diagnostic::error("KQL_ARGUMENTS", format!("`{name}` needs a column"), span));
-                };
-                let value_type = self.type_of(&value, schema);
-                let default = match (planned.get(2), literal(2)) {
-                    (None, _) => None,
-                    (_, Some(d)) => Some(d.cast_to(&value_type).map_err(|e| super::df_error(e, span))?),
-                    _ => return Err(Diagnostic::error("KQL_ARGUMENTS", format!("the default of `{name}` must be a constant"), span)),
-                };
-                let shift = offset(1)?;
-                if name == "prev" { lag(value, Some(shift), default) } else { lead(value, Some(shift), default) }
-            }
-            "row_cumsum" => {
-                let Some(value) = planned.first().cloned() else {
-                    return Err(Diagnostic::error("KQL_ARGUMENTS", "`row_cumsum` needs a column", span));
-                };
-                let partition = match planned.get(1) {
-                    Some(restart) => vec![self.restart_group(restart.clone(), &order, schema, span)?],
-                    None => vec![],
-                };
-                let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(value), span)?;
-                let built = window
-                    .partition_by(partition)
-                    .order_by(order)
-                    .window_frame(rows_frame())
-                    .build()
-                    .map_err(|e| super::df_error(e, span))?;
-                return Ok(self.push_window(built, schema));
-            }
-            "row_rank_min" => datafusion::functions_window::expr_fn::rank(),
-            _ => datafusion::functions_window::expr_fn::dense_rank(),
-        };
-        let built = window.order_by(order).build().map_err(|e| super::df_error(e, span))?;
-        Ok(self.push_window(built, schema))
-    }
-
-    /// A group number that grows by one each row where `restart` is true, so window functions
-    /// partitioned by it start over (`row_cumsum(x, restart)`).
-    fn restart_group(&mut self, restart: Expr, order: &[datafusion::logical_expr::SortExpr], schema: &DFSchema, span: Span) -> PResult<Expr> {
-        let flag = when(cast_to(restart, KqlType::Bool, schema), lit(1i64)).otherwise(lit(0i64)).map_err(|e| super::df_error(e, span))?;
-        let frame = WindowFrame::new_bounds(WindowFrameUnits::Rows, WindowFrameBound::Preceding(ScalarValue::UInt64(None)), WindowFrameBound::CurrentRow);
-        let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(flag), span)?
-            .order_by(order.to_vec())
-            .window_frame(frame)
-            .build()
-            .map_err(|e| super::df_error(e, span))?;
-        Ok(self.push_window(window, schema))
-    }
-
-    /// Queues a window function and returns a typed reference to its future column (the
-    /// column exists only once the operator adds the Window node).
-    fn push_window(&mut self, window: Expr, schema: &DFSchema) -> Expr {
-        let data_type = self.type_of(&window, schema);
-        let level = window
-            .column_refs()
-            .iter()
-            .filter_map(|c| self.window_levels.get(&c.name).copied())
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let name = self.fresh("w");
-        self.window_levels.insert(name.clone(), level);
-        self.pending_windows.push((window, name.clone(), level));
-        cast(col(&name), data_type)
-    }
-
     /// Table-valued calls: `materialize(T)`, `view`, user functions returning tables.
-    pub(super) fn tabular_call(&mut self, name: &str, args: &[Ast], span: Span) -> PResult<datafusion::logical_expr::LogicalPlan> {
+    pub(super) fn tabular_call(
+        &mut self,
+        name: &str,
+        args: &[Ast],
+        span: Span,
+    ) -> PResult<datafusion::logical_expr::LogicalPlan> {
         if let Some(Binding::Lambda(lambda)) = self.lookup(name).cloned() {
             return match self.invoke_lambda(&lambda, args, None, span, &DFSchema::empty())? {
                 Planned::Table(plan) => Ok(plan),
-                Planned::Scalar(_) => Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}()` returns a scalar"), span)),
+                Planned::Scalar(_) => {
+                    Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}()` returns a scalar"), span))
+                }
             };
         }
         match name {
@@ -482,7 +447,8 @@ impl Planner<'_> {
             }
             "_GetWatchlist" => {
                 // Watchlists are IOC lists; none is configured here, so the list is empty.
-                let names = ["SearchKey".to_string(), super::scalar::WATCHLIST_ITEM.to_string(), "_DTItemId".to_string()];
+                let names =
+                    ["SearchKey".to_string(), super::scalar::WATCHLIST_ITEM.to_string(), "_DTItemId".to_string()];
                 let types = [KqlType::String, KqlType::Dynamic, KqlType::String];
                 self.memory_table(&names, &types, &[vec![], vec![], vec![]], span)
             }
@@ -496,21 +462,12 @@ impl Planner<'_> {
     }
 }
 
-/// An aggregate used as a window function.
-fn aggregate_window(aggregate: Expr, span: Span) -> PResult<Expr> {
-    let Expr::AggregateFunction(agg) = aggregate else {
-        return Err(Diagnostic::error("KQL_PLAN", "not an aggregate", span));
-    };
-    Ok(Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
-        datafusion::logical_expr::expr::WindowFunctionDefinition::AggregateUDF(agg.func.clone()),
-        agg.params.args.clone(),
-    )))
-}
-
 /// The type name inside `typeof(T)`.
 pub(crate) fn type_argument(arg: &Ast) -> Option<String> {
     match &arg.kind {
-        ExprKind::Call { name, args, .. } if name == "typeof" => args.first().and_then(|a| a.as_name()).map(str::to_string),
+        ExprKind::Call { name, args, .. } if name == "typeof" => {
+            args.first().and_then(|a| a.as_name()).map(str::to_string)
+        }
         _ => None,
     }
 }
@@ -528,4 +485,3 @@ pub(crate) fn typed_null(t: KqlType) -> ScalarValue {
         KqlType::String | KqlType::Guid => ScalarValue::Utf8(None),
     }
 }
-

@@ -66,10 +66,14 @@ impl Planner<'_> {
         }
         for (l, r) in &pairs {
             if !left_names.contains(l) {
-                return Err(super::operators::unknown_column(l, &left_names, span).with_note("in the left side of the join"));
+                return Err(
+                    super::operators::unknown_column(l, &left_names, span).with_note("in the left side of the join")
+                );
             }
             if !right_names.contains(r) {
-                return Err(super::operators::unknown_column(r, &right_names, span).with_note("in the right side of the join"));
+                return Err(
+                    super::operators::unknown_column(r, &right_names, span).with_note("in the right side of the join")
+                );
             }
         }
         let left = if unique_left { self.dedup_on_keys(left, &pairs, span)? } else { left };
@@ -94,7 +98,13 @@ impl Planner<'_> {
         let left_keys: Vec<Column> = pairs.iter().map(|(a, _)| Column::new(Some("__l"), a)).collect();
         let right_keys: Vec<Column> = right_key_names.iter().map(|b| Column::new(Some("__r"), b)).collect();
         let joined = build(
-            LogicalPlanBuilder::from(l).join_detailed(r, join_type, (left_keys, right_keys), None, NullEquality::NullEqualsNull),
+            LogicalPlanBuilder::from(l).join_detailed(
+                r,
+                join_type,
+                (left_keys, right_keys),
+                None,
+                NullEquality::NullEqualsNull,
+            ),
             span,
         )?;
         let right_keys: Vec<&String> = pairs.iter().map(|(_, r)| r).collect();

@@ -7,14 +7,15 @@ mod aggregate;
 mod binary;
 mod calls;
 mod join;
-mod operators;
 mod mv_apply;
+mod operators;
 mod reshape;
+mod scalar;
 mod search;
 mod series;
-mod scalar;
 mod sources;
 mod summarize;
+mod window;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -172,7 +173,18 @@ impl<'a> Planner<'a> {
             },
             ExprKind::Call { name, .. } => match self.lookup(name) {
                 Some(Binding::Lambda(lambda)) => lambda_is_tabular(lambda, self),
-                _ => matches!(name.as_str(), "materialize" | "view" | "table" | "cluster" | "database" | "workspace" | "app" | "adx" | "_GetWatchlist"),
+                _ => matches!(
+                    name.as_str(),
+                    "materialize"
+                        | "view"
+                        | "table"
+                        | "cluster"
+                        | "database"
+                        | "workspace"
+                        | "app"
+                        | "adx"
+                        | "_GetWatchlist"
+                ),
             },
             ExprKind::Block(statements) => {
                 statements.iter().rev().find_map(|s| match s {
@@ -228,11 +240,17 @@ impl<'a> Planner<'a> {
                 let lambda = lambda.clone();
                 return match self.invoke_lambda(&lambda, &[], None, span, &DFSchema::empty())? {
                     Planned::Table(plan) => Ok(plan),
-                    Planned::Scalar(_) => Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` is a scalar function"), span)),
+                    Planned::Scalar(_) => {
+                        Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` is a scalar function"), span))
+                    }
                 };
             }
             Some(_) => {
-                return Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` is a scalar, not a table"), span));
+                return Err(Diagnostic::error(
+                    "KQL_EXPECTED_TABLE",
+                    format!("`{name}` is a scalar, not a table"),
+                    span,
+                ));
             }
             None => {}
         }

@@ -43,11 +43,8 @@ impl Planner<'_> {
             .iter()
             .filter_map(|c| c.name.as_ref().map(|n| n.name.clone()).or_else(|| c.expr.as_name().map(str::to_string)))
             .collect();
-        let left_names: Vec<String> = input_names
-            .iter()
-            .filter(|n| !result_names.contains(n) && !expanded_names.contains(n))
-            .cloned()
-            .collect();
+        let left_names: Vec<String> =
+            input_names.iter().filter(|n| !result_names.contains(n) && !expanded_names.contains(n)).cloned().collect();
         let mut left_exprs: Vec<Expr> = left_names.iter().map(|n| col(n)).collect();
         left_exprs.push(col(ROW_ID));
         let left = build(LogicalPlanBuilder::from(numbered).project(left_exprs), span)?;
@@ -61,7 +58,8 @@ impl Planner<'_> {
             ),
             span,
         )?;
-        let mut outputs: Vec<Expr> = left_names.iter().map(|n| Expr::Column(Column::new(Some("__l"), n)).alias(n)).collect();
+        let mut outputs: Vec<Expr> =
+            left_names.iter().map(|n| Expr::Column(Column::new(Some("__l"), n)).alias(n)).collect();
         outputs.extend(
             result_names.iter().filter(|n| *n != ROW_ID).map(|n| Expr::Column(Column::new(Some("__r"), n)).alias(n)),
         );
@@ -71,13 +69,17 @@ impl Planner<'_> {
 
 /// Makes the subquery's grouping operators keep the row id.
 fn carry_row_id(expr: &mut Ast) {
-    let ExprKind::Pipe(input, op) = &mut expr.kind else { return };
+    let ExprKind::Pipe(input, op) = &mut expr.kind else {
+        return;
+    };
     carry_row_id(input);
     let row_id = || NamedExpr { names: Vec::new(), expr: Ast::new(ExprKind::Name(ROW_ID.into()), Span::default()) };
     match op.as_mut() {
         Operator::Summarize { by, .. } => by.push(row_id()),
         Operator::Project(items) | Operator::Distinct(items) => items.push(row_id()),
-        Operator::ProjectKeep(names) => names.push(panoptes_kql::ast::Ident { name: ROW_ID.into(), span: Span::default() }),
+        Operator::ProjectKeep(names) => {
+            names.push(panoptes_kql::ast::Ident { name: ROW_ID.into(), span: Span::default() })
+        }
         _ => {}
     }
 }

@@ -25,14 +25,16 @@ impl Planner<'_> {
             Operator::Extend(items) => self.project(input, items, span, true),
             Operator::ProjectAway(patterns) => {
                 let names = schema_names(input.schema());
-                let keep: Vec<Expr> = names.iter().filter(|n| !patterns.iter().any(|p| wildcard(&p.name, n))).map(|n| col(n)).collect();
+                let keep: Vec<Expr> =
+                    names.iter().filter(|n| !patterns.iter().any(|p| wildcard(&p.name, n))).map(|n| col(n)).collect();
                 self.check_patterns(&names, patterns)?;
                 build(LogicalPlanBuilder::from(input).project(keep), span)
             }
             Operator::ProjectKeep(patterns) => {
                 let names = schema_names(input.schema());
                 self.check_patterns(&names, patterns)?;
-                let keep: Vec<Expr> = names.iter().filter(|n| patterns.iter().any(|p| wildcard(&p.name, n))).map(|n| col(n)).collect();
+                let keep: Vec<Expr> =
+                    names.iter().filter(|n| patterns.iter().any(|p| wildcard(&p.name, n))).map(|n| col(n)).collect();
                 build(LogicalPlanBuilder::from(input).project(keep), span)
             }
             Operator::ProjectRename(pairs) => {
@@ -88,22 +90,24 @@ impl Planner<'_> {
                 build(LogicalPlanBuilder::from(projected).distinct(), span)
             }
             Operator::Count { name } => {
-                let count = datafusion::functions_aggregate::expr_fn::count(Expr::Literal(ScalarValue::Int64(Some(1)), None));
+                let count =
+                    datafusion::functions_aggregate::expr_fn::count(Expr::Literal(ScalarValue::Int64(Some(1)), None));
                 let alias = name.as_ref().map_or("Count", |n| n.name.as_str());
                 build(LogicalPlanBuilder::from(input).aggregate(Vec::<Expr>::new(), vec![count.alias(alias)]), span)
             }
             Operator::Serialize(items) => {
-                if items.is_empty() { Ok(input) } else { self.project(input, items, span, true) }
+                if items.is_empty() {
+                    Ok(input)
+                } else {
+                    self.project(input, items, span, true)
+                }
             }
             Operator::As { name, .. } => {
                 self.bind(&name.name, Binding::Table(input.clone()));
                 Ok(input)
             }
             Operator::Render { kind, properties } => {
-                let properties = properties
-                    .iter()
-                    .map(|p| (p.name.clone(), render_value(&p.value)))
-                    .collect();
+                let properties = properties.iter().map(|p| (p.name.clone(), render_value(&p.value))).collect();
                 self.render = Some(RenderHint { kind: kind.clone(), properties });
                 Ok(input)
             }
@@ -119,8 +123,12 @@ impl Planner<'_> {
             Operator::ParseKv { source, columns, options } => self.parse_kv(input, source, columns, options, span),
             Operator::Invoke(call) => self.invoke(input, call, span),
             Operator::Evaluate { plugin, schema, .. } => self.evaluate(input, plugin, schema.as_deref(), span),
-            Operator::Search { tables, predicate, .. } => self.search(Some(input), tables, predicate, &[], "$table", span),
-            Operator::MvApply { options, columns, subquery, .. } => self.mv_apply(input, options, columns, subquery, span),
+            Operator::Search { tables, predicate, .. } => {
+                self.search(Some(input), tables, predicate, &[], "$table", span)
+            }
+            Operator::MvApply { options, columns, subquery, .. } => {
+                self.mv_apply(input, options, columns, subquery, span)
+            }
             Operator::MakeSeries(series) => self.make_series(input, series, span),
             Operator::Consume => build(LogicalPlanBuilder::from(input).limit(0, Some(0)), span),
             other => Err(Diagnostic::error(
@@ -141,7 +149,13 @@ impl Planner<'_> {
     }
 
     /// `project` (only the listed columns) and `extend` (all columns plus the listed ones).
-    pub(super) fn project(&mut self, input: LogicalPlan, items: &[NamedExpr], span: Span, extend: bool) -> PResult<LogicalPlan> {
+    pub(super) fn project(
+        &mut self,
+        input: LogicalPlan,
+        items: &[NamedExpr],
+        span: Span,
+        extend: bool,
+    ) -> PResult<LogicalPlan> {
         let schema = input.schema().clone();
         let existing = schema_names(&schema);
         let mut outputs: Vec<(String, Expr)> = Vec::new();
@@ -164,7 +178,12 @@ impl Planner<'_> {
                     let expr = self.multi_result(&item.expr, &schema)?;
                     for (i, name) in item.names.iter().enumerate() {
                         let index = Expr::Literal(ScalarValue::Int64(Some(i as i64)), None);
-                        let part = crate::functions::row_call("get", panoptes_domain::KqlType::Dynamic, crate::functions::dynamic_get, vec![expr.clone(), index]);
+                        let part = crate::functions::row_call(
+                            "get",
+                            panoptes_domain::KqlType::Dynamic,
+                            crate::functions::dynamic_get,
+                            vec![expr.clone(), index],
+                        );
                         self.bind(&name.name, Binding::Scalar(part.clone()));
                         match outputs.iter_mut().find(|(n, _)| *n == name.name) {
                             Some(slot) => slot.1 = part,
@@ -305,8 +324,8 @@ impl Planner<'_> {
 
 /// `f(Name = expr)` as an output item means `Name = f(expr)` (seen in real queries).
 pub(crate) fn unnest_named_argument(item: &NamedExpr) -> NamedExpr {
-    if let ExprKind::Call { name, args, named } = &item.expr.kind {
-        if item.names.is_empty() && args.is_empty() && named.len() == 1 {
+    if let ExprKind::Call { name, args, named } = &item.expr.kind
+        && item.names.is_empty() && args.is_empty() && named.len() == 1 {
             let inner = Ast::new(
                 ExprKind::Call { name: name.clone(), args: vec![named[0].value.clone()], named: vec![] },
                 item.expr.span,
@@ -314,7 +333,6 @@ pub(crate) fn unnest_named_argument(item: &NamedExpr) -> NamedExpr {
             let ident = Ident { name: named[0].name.clone(), span: item.expr.span };
             return NamedExpr { names: vec![ident], expr: inner };
         }
-    }
     item.clone()
 }
 

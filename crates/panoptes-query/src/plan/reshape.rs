@@ -14,7 +14,13 @@ use super::{Binding, PResult, Planned, Planner, build, col, schema_names};
 use crate::functions::{self, mvexpand};
 
 impl Planner<'_> {
-    pub(super) fn mv_expand(&mut self, input: LogicalPlan, options: &[OptionArg], columns: &[MvExpandColumn], span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn mv_expand(
+        &mut self,
+        input: LogicalPlan,
+        options: &[OptionArg],
+        columns: &[MvExpandColumn],
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let schema = input.schema().clone();
         let names = schema_names(&schema);
         let index_name = options
@@ -24,9 +30,10 @@ impl Planner<'_> {
         let mut exprs: Vec<Expr> = names.iter().map(|n| col(n)).collect();
         let mut expanded: Vec<(String, String, Option<String>)> = Vec::new();
         let mut first_value: Option<Expr> = None;
-        let as_arrays = options
-            .iter()
-            .any(|o| (o.name.eq_ignore_ascii_case("kind") || o.name.eq_ignore_ascii_case("bagexpansion")) && o.value.as_name() == Some("array"));
+        let as_arrays = options.iter().any(|o| {
+            (o.name.eq_ignore_ascii_case("kind") || o.name.eq_ignore_ascii_case("bagexpansion"))
+                && o.value.as_name() == Some("array")
+        });
         for (i, c) in columns.iter().enumerate() {
             let value = self.scalar(&c.expr, &schema)?;
             let value_type = crate::types::kql_type(&self.type_of(&value, &schema));
@@ -56,18 +63,18 @@ impl Planner<'_> {
             expanded.push((name, internal, c.to_type.clone()));
         }
         let index_internal = self.fresh("mvi");
-        if index_name.is_some() {
-            if let Some(v) = first_value {
+        if index_name.is_some()
+            && let Some(v) = first_value {
                 exprs.push(mvexpand::list_indexes(v).alias(&index_internal));
             }
-        }
         let projected = build(LogicalPlanBuilder::from(input).project(exprs), span)?;
         let mut unnest: Vec<Column> = expanded.iter().map(|(_, internal, _)| Column::from_name(internal)).collect();
         if index_name.is_some() {
             unnest.push(Column::from_name(&index_internal));
         }
         let unnested = build(
-            LogicalPlanBuilder::from(projected).unnest_columns_with_options(unnest, UnnestOptions::new().with_preserve_nulls(false)),
+            LogicalPlanBuilder::from(projected)
+                .unnest_columns_with_options(unnest, UnnestOptions::new().with_preserve_nulls(false)),
             span,
         )?;
         let unnested_schema = unnested.schema().clone();
@@ -137,9 +144,8 @@ impl Planner<'_> {
                 ParsePart::Wildcard => regex.push_str(if i == last { ".*" } else { ".*?" }),
                 ParsePart::Column(name, type_name) => {
                     let t = match type_name {
-                        Some(t) => KqlType::from_name(t).ok_or_else(|| {
-                            Diagnostic::error("KQL_TYPE", format!("unknown type `{t}`"), name.span)
-                        })?,
+                        Some(t) => KqlType::from_name(t)
+                            .ok_or_else(|| Diagnostic::error("KQL_TYPE", format!("unknown type `{t}`"), name.span))?,
                         None => KqlType::String,
                     };
                     let group = match t {
@@ -159,7 +165,11 @@ impl Planner<'_> {
             regex.push('$');
         }
         if functions::compiles(&regex).is_none() {
-            return Err(Diagnostic::error("KQL_REGEX", format!("the parse pattern is not a valid regular expression: {regex}"), span));
+            return Err(Diagnostic::error(
+                "KQL_REGEX",
+                format!("the parse pattern is not a valid regular expression: {regex}"),
+                span,
+            ));
         }
         let text = self.scalar(source, &schema)?;
         let text = self.as_string(text, &schema);
@@ -180,13 +190,25 @@ impl Planner<'_> {
         }
         let mut plan = input;
         if filter {
-            let matched = functions::row_call("parse_matches", KqlType::Bool, functions::matches_regex_fn, vec![text, lit_str(&regex)]);
+            let matched = functions::row_call(
+                "parse_matches",
+                KqlType::Bool,
+                functions::matches_regex_fn,
+                vec![text, lit_str(&regex)],
+            );
             plan = build(LogicalPlanBuilder::from(plan).filter(matched), span)?;
         }
         build(LogicalPlanBuilder::from(plan).project(outputs.into_iter().map(|(n, e)| alias_if_needed(e, &n))), span)
     }
 
-    pub(super) fn parse_kv(&mut self, input: LogicalPlan, source: &Ast, columns: &[ColumnDecl], options: &[OptionArg], span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn parse_kv(
+        &mut self,
+        input: LogicalPlan,
+        source: &Ast,
+        columns: &[ColumnDecl],
+        options: &[OptionArg],
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let schema = input.schema().clone();
         let option = |name: &str, default: &str| -> String {
             options
@@ -205,7 +227,14 @@ impl Planner<'_> {
         let mut outputs: Vec<(String, Expr)> = names.iter().map(|n| (n.clone(), col(n))).collect();
         for c in columns {
             let t = KqlType::from_name(&c.type_name).unwrap_or(KqlType::String);
-            let args = vec![text.clone(), lit_str(&c.name.name), lit_str(&pair), lit_str(&kv), lit_str(&quote), lit_str(t.name())];
+            let args = vec![
+                text.clone(),
+                lit_str(&c.name.name),
+                lit_str(&pair),
+                lit_str(&kv),
+                lit_str(&quote),
+                lit_str(t.name()),
+            ];
             let value = functions::row_call("parse_kv", t, functions::parse_kv_fn, args);
             match outputs.iter_mut().find(|(n, _)| *n == c.name.name) {
                 Some(slot) => slot.1 = value,
@@ -220,10 +249,14 @@ impl Planner<'_> {
             return Err(Diagnostic::error("KQL_SYNTAX", "`invoke` needs a function call", span));
         };
         match self.lookup(name).cloned() {
-            Some(Binding::Lambda(lambda)) => match self.invoke_lambda(&lambda, args, Some(input), span, &datafusion::common::DFSchema::empty())? {
-                Planned::Table(plan) => Ok(plan),
-                Planned::Scalar(_) => Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` returns a scalar"), span)),
-            },
+            Some(Binding::Lambda(lambda)) => {
+                match self.invoke_lambda(&lambda, args, Some(input), span, &datafusion::common::DFSchema::empty())? {
+                    Planned::Table(plan) => Ok(plan),
+                    Planned::Scalar(_) => {
+                        Err(Diagnostic::error("KQL_EXPECTED_TABLE", format!("`{name}` returns a scalar"), span))
+                    }
+                }
+            }
             _ if name == "FileProfile" => self.file_profile(input, span),
             _ if name == "SeenBy" => {
                 // Devices that observed each device: needs device-discovery data, empty here.
@@ -236,7 +269,13 @@ impl Planner<'_> {
         }
     }
 
-    pub(super) fn evaluate(&mut self, input: LogicalPlan, plugin: &Ast, declared: Option<&[ColumnDecl]>, span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn evaluate(
+        &mut self,
+        input: LogicalPlan,
+        plugin: &Ast,
+        declared: Option<&[ColumnDecl]>,
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let ExprKind::Call { name, args, .. } = &plugin.kind else {
             return Err(Diagnostic::error("KQL_SYNTAX", "`evaluate` needs a plugin call", span));
         };
@@ -263,7 +302,12 @@ impl Planner<'_> {
                             outputs.push(cast_to(col(&c.name.name), t, &schema).alias(&c.name.name));
                         } else {
                             let key = c.name.name.strip_prefix(prefix.as_str()).unwrap_or(&c.name.name);
-                            let value = functions::row_call("get", KqlType::Dynamic, functions::dynamic_get, vec![bag_expr.clone(), lit_str(key)]);
+                            let value = functions::row_call(
+                                "get",
+                                KqlType::Dynamic,
+                                functions::dynamic_get,
+                                vec![bag_expr.clone(), lit_str(key)],
+                            );
                             outputs.push(cast_to(value, t, &schema).alias(&c.name.name));
                         }
                     }
@@ -275,7 +319,11 @@ impl Planner<'_> {
                 format!("evaluate {name}() is not supported: Panoptes never runs code inside queries"),
                 span,
             )),
-            other => Err(Diagnostic::error("KQL_UNSUPPORTED", format!("evaluate plugin `{other}` is not supported yet"), span)),
+            other => Err(Diagnostic::error(
+                "KQL_UNSUPPORTED",
+                format!("evaluate plugin `{other}` is not supported yet"),
+                span,
+            )),
         }
     }
 

@@ -40,11 +40,10 @@ impl Planner<'_> {
                     ));
                 }
                 // `T.Column` style qualified names resolve to the column when it exists.
-                if let Some(base_name) = base.as_name() {
-                    if !has_column(schema, base_name) && has_column(schema, key) && self.lookup(base_name).is_none() {
+                if let Some(base_name) = base.as_name()
+                    && !has_column(schema, base_name) && has_column(schema, key) && self.lookup(base_name).is_none() {
                         return Ok(col(key));
                     }
-                }
                 let base = self.scalar(base, schema)?;
                 let base = self.as_dynamic(base, schema);
                 Ok(functions::row_call("get", KqlType::Dynamic, functions::dynamic_get, vec![base, lit_str(key)]))
@@ -84,17 +83,13 @@ impl Planner<'_> {
                 Ok(if *negated { Expr::Not(Box::new(both)) } else { both })
             }
             ExprKind::Lambda { .. } => Err(Diagnostic::error("KQL_SYNTAX", "a function body is not a value", span)),
-            ExprKind::Pipe(..) | ExprKind::Source(_) | ExprKind::Block(_) => {
-                match self.any(expr)? {
-                    Planned::Scalar(e) => Ok(e),
-                    Planned::Table(_) => Err(Diagnostic::error(
-                        "KQL_EXPECTED_SCALAR",
-                        "expected a scalar here, found a table",
-                        span,
-                    )
-                    .with_help("wrap the table in `toscalar(...)` to use its first value")),
+            ExprKind::Pipe(..) | ExprKind::Source(_) | ExprKind::Block(_) => match self.any(expr)? {
+                Planned::Scalar(e) => Ok(e),
+                Planned::Table(_) => {
+                    Err(Diagnostic::error("KQL_EXPECTED_SCALAR", "expected a scalar here, found a table", span)
+                        .with_help("wrap the table in `toscalar(...)` to use its first value"))
                 }
-            }
+            },
         }
     }
 
@@ -126,7 +121,12 @@ impl Planner<'_> {
         }
         // Watchlist rows keep their user-defined columns in one bag.
         if has_column(schema, WATCHLIST_ITEM) {
-            return Ok(functions::row_call("get", KqlType::Dynamic, functions::dynamic_get, vec![col(WATCHLIST_ITEM), lit_str(name)]));
+            return Ok(functions::row_call(
+                "get",
+                KqlType::Dynamic,
+                functions::dynamic_get,
+                vec![col(WATCHLIST_ITEM), lit_str(name)],
+            ));
         }
         let columns = schema_names(schema);
         let mut d = Diagnostic::error("KQL_UNKNOWN_COLUMN", format!("unknown column or name `{name}`"), span);
@@ -188,7 +188,15 @@ impl Planner<'_> {
         Ok(functions::row_call("pack_array", KqlType::Dynamic, functions::flat_array_fn, exprs))
     }
 
-    fn plan_in(&mut self, expr: &Ast, list: &[Ast], negated: bool, ci: bool, schema: &DFSchema, span: Span) -> PResult<Expr> {
+    fn plan_in(
+        &mut self,
+        expr: &Ast,
+        list: &[Ast],
+        negated: bool,
+        ci: bool,
+        schema: &DFSchema,
+        span: Span,
+    ) -> PResult<Expr> {
         let value = self.scalar(expr, schema)?;
         let value_type = self.type_of(&value, schema);
         // `x in (T | project y)`: a subquery.
@@ -202,7 +210,8 @@ impl Planner<'_> {
                 datafusion::logical_expr::LogicalPlanBuilder::from(plan).project(vec![col(&first)]),
                 span,
             )?;
-            let subquery = Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() };
+            let subquery =
+                Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() };
             let value = if ci { self.lower(value, schema) } else { value };
             return Ok(Expr::InSubquery(datafusion::logical_expr::expr::InSubquery::new(
                 Box::new(value),
@@ -216,16 +225,14 @@ impl Planner<'_> {
             let found = strops::call(strops::StrPredicate::InCi, hay, needles);
             return Ok(if negated { Expr::Not(Box::new(found)) } else { found });
         }
-        if let Expr::Literal(ScalarValue::LargeUtf8(Some(text)), _) = &needles {
-            if let Ok(Json::Array(items)) = serde_json::from_str::<Json>(text) {
-                if !items.is_empty() && kql_type(&value_type) != KqlType::Dynamic {
+        if let Expr::Literal(ScalarValue::LargeUtf8(Some(text)), _) = &needles
+            && let Ok(Json::Array(items)) = serde_json::from_str::<Json>(text)
+                && !items.is_empty() && kql_type(&value_type) != KqlType::Dynamic {
                     // A constant list: plain SQL IN over the value's type.
                     let target = kql_type(&value_type);
                     let list: Vec<Expr> = items.iter().map(|i| super::binary::json_literal(i, target)).collect();
                     return Ok(Expr::InList(InList::new(Box::new(value), list, negated)));
                 }
-            }
-        }
         let hay = self.as_string(value, schema);
         let found = functions::row_call("in", KqlType::Bool, functions::in_array_fn, vec![hay, needles]);
         Ok(if negated { Expr::Not(Box::new(found)) } else { found })
@@ -242,14 +249,19 @@ impl Planner<'_> {
         let values = datafusion::logical_expr::ExprFunctionExt::distinct(values)
             .build()
             .map_err(|e| super::df_error(e, span))?;
-        let list = functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![col("__values")]);
+        let list =
+            functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![col("__values")]);
         let plan = super::build(
             datafusion::logical_expr::LogicalPlanBuilder::from(plan)
                 .aggregate(Vec::<Expr>::new(), vec![values.alias("__values")])
                 .and_then(|b| b.project(vec![list.alias("__list")])),
             span,
         )?;
-        Ok(Expr::ScalarSubquery(Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() }))
+        Ok(Expr::ScalarSubquery(Subquery {
+            subquery: std::sync::Arc::new(plan),
+            outer_ref_columns: vec![],
+            spans: Default::default(),
+        }))
     }
 
     pub(crate) fn lower(&self, expr: Expr, schema: &DFSchema) -> Expr {
@@ -322,8 +334,12 @@ pub(crate) fn dyn_json(value: &DynLiteral) -> Json {
         DynLiteral::String(s) => Json::String(s.clone()),
         DynLiteral::Timespan(t) => Json::String(crate::format::timespan(t.saturating_mul(100))),
         DynLiteral::Typed { kind, raw } => match kind.as_str() {
-            "datetime" | "date" => parse_datetime(raw).map_or(Json::Null, |ns| Json::String(crate::format::datetime(ns))),
-            "timespan" | "time" => parse_timespan(raw).map_or(Json::Null, |ns| Json::String(crate::format::timespan(ns))),
+            "datetime" | "date" => {
+                parse_datetime(raw).map_or(Json::Null, |ns| Json::String(crate::format::datetime(ns)))
+            }
+            "timespan" | "time" => {
+                parse_timespan(raw).map_or(Json::Null, |ns| Json::String(crate::format::timespan(ns)))
+            }
             _ => Json::String(raw.clone()),
         },
         DynLiteral::Array(items) => Json::Array(items.iter().map(dyn_json).collect()),

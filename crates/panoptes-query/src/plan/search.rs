@@ -27,7 +27,8 @@ impl Planner<'_> {
             sources.push((String::new(), plan));
         } else {
             let names = self.catalog.table_names();
-            let patterns: Vec<String> = if tables.is_empty() { vec!["*".into()] } else { tables.iter().map(|t| t.name.clone()).collect() };
+            let patterns: Vec<String> =
+                if tables.is_empty() { vec!["*".into()] } else { tables.iter().map(|t| t.name.clone()).collect() };
             for pattern in patterns {
                 if let Some(super::Binding::Table(plan)) = self.lookup(&pattern).cloned() {
                     sources.push((pattern.clone(), plan));
@@ -57,7 +58,9 @@ impl Planner<'_> {
                 exprs.extend(schema_names(plan.schema()).iter().map(|n| col(n)));
             } else {
                 for item in project {
-                    let Some(n) = item.names.first().map(|n| n.name.clone()).or_else(|| item.expr.as_name().map(str::to_string)) else {
+                    let Some(n) =
+                        item.names.first().map(|n| n.name.clone()).or_else(|| item.expr.as_name().map(str::to_string))
+                    else {
                         continue;
                     };
                     match self.scalar(&item.expr, plan.schema()) {
@@ -86,10 +89,17 @@ fn term_predicate(schema: &DFSchema, term: &str) -> Option<Expr> {
     schema
         .fields()
         .iter()
-        .filter(|f| matches!(kql_type(f.data_type()), panoptes_domain::KqlType::String | panoptes_domain::KqlType::Dynamic))
+        .filter(|f| {
+            matches!(kql_type(f.data_type()), panoptes_domain::KqlType::String | panoptes_domain::KqlType::Dynamic)
+        })
         .map(|f| {
             let column = if kql_type(f.data_type()) == panoptes_domain::KqlType::Dynamic {
-                crate::functions::row_call("tostring", panoptes_domain::KqlType::String, crate::functions::tostring_fn, vec![col(f.name())])
+                crate::functions::row_call(
+                    "tostring",
+                    panoptes_domain::KqlType::String,
+                    crate::functions::tostring_fn,
+                    vec![col(f.name())],
+                )
             } else {
                 col(f.name())
             };

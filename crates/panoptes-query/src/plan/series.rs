@@ -31,8 +31,16 @@ impl Planner<'_> {
                 }
                 None => {
                     let aggregate = if max { agg::max(axis.clone()) } else { agg::min(axis.clone()) };
-                    let plan = build(LogicalPlanBuilder::from(input.clone()).aggregate(Vec::<Expr>::new(), vec![aggregate.alias("__bound")]), span)?;
-                    Ok(Expr::ScalarSubquery(Subquery { subquery: std::sync::Arc::new(plan), outer_ref_columns: vec![], spans: Default::default() }))
+                    let plan = build(
+                        LogicalPlanBuilder::from(input.clone())
+                            .aggregate(Vec::<Expr>::new(), vec![aggregate.alias("__bound")]),
+                        span,
+                    )?;
+                    Ok(Expr::ScalarSubquery(Subquery {
+                        subquery: std::sync::Arc::new(plan),
+                        outer_ref_columns: vec![],
+                        spans: Default::default(),
+                    }))
                 }
             }
         };
@@ -54,7 +62,12 @@ impl Planner<'_> {
         let mut key_names = Vec::new();
         for (i, key) in series.by.iter().enumerate() {
             let expr = self.scalar(&key.expr, &schema)?;
-            let name = key.names.first().map(|n| n.name.clone()).or_else(|| default_name(&key.expr)).unwrap_or_else(|| format!("Column{}", i + 1));
+            let name = key
+                .names
+                .first()
+                .map(|n| n.name.clone())
+                .or_else(|| default_name(&key.expr))
+                .unwrap_or_else(|| format!("Column{}", i + 1));
             key_names.push(name.clone());
             keys.push(expr.alias(name));
         }
@@ -72,10 +85,16 @@ impl Planner<'_> {
                 return Err(Diagnostic::error("KQL_MAKE_SERIES", "make-series needs aggregate calls", item.expr.span));
             };
             if !AGGREGATES.contains(&name.as_str()) {
-                return Err(Diagnostic::error("KQL_MAKE_SERIES", format!("`{name}` is not an aggregate"), item.expr.span));
+                return Err(Diagnostic::error(
+                    "KQL_MAKE_SERIES",
+                    format!("`{name}` is not an aggregate"),
+                    item.expr.span,
+                ));
             }
             let parts = self.aggregate_call(name, args, item.expr.span, &schema, &key_names)?;
-            let Some(part) = parts.into_iter().next() else { continue };
+            let Some(part) = parts.into_iter().next() else {
+                continue;
+            };
             let raw = format!("__s{i}");
             aggregates.push(part.agg.alias(&raw));
             let out_name = item.names.first().map(|n| n.name.clone()).unwrap_or(part.name);
@@ -99,7 +118,12 @@ impl Planner<'_> {
             "series_count",
             KqlType::Long,
             functions::series_count_fn,
-            vec![ticks(from.clone()), ticks(to.clone()), ticks(step.clone()), Expr::Literal(ScalarValue::Boolean(Some(to_given)), None)],
+            vec![
+                ticks(from.clone()),
+                ticks(to.clone()),
+                ticks(step.clone()),
+                Expr::Literal(ScalarValue::Boolean(Some(to_given)), None),
+            ],
         );
         let mut final_exprs = key_cols;
         for (i, (name, _, default)) in outputs.iter().enumerate() {

@@ -29,7 +29,11 @@ impl Planner<'_> {
                 if values.len() % columns.len() != 0 {
                     return Err(Diagnostic::error(
                         "KQL_DATATABLE",
-                        format!("datatable has {} values, not a multiple of its {} columns", values.len(), columns.len()),
+                        format!(
+                            "datatable has {} values, not a multiple of its {} columns",
+                            values.len(),
+                            columns.len()
+                        ),
                         span,
                     ));
                 }
@@ -60,7 +64,8 @@ impl Planner<'_> {
             }
             Operator::Range { name, from, to, step } => {
                 let (from, to, step) = (self.constant(from)?, self.constant(to)?, self.constant(step)?);
-                let (values, t) = range_values(&from, &to, &step).map_err(|m| Diagnostic::error("KQL_RANGE", m, span))?;
+                let (values, t) =
+                    range_values(&from, &to, &step).map_err(|m| Diagnostic::error("KQL_RANGE", m, span))?;
                 self.memory_table(std::slice::from_ref(&name.name), &[t], &[values], span)
             }
             Operator::Print(items) => {
@@ -98,7 +103,9 @@ impl Planner<'_> {
                 build(LogicalPlanBuilder::from(base).filter(refused).and_then(|b| b.project(exprs)), span)
             }
             Operator::Search { tables, predicate, .. } => self.search(None, tables, predicate, &[], "$table", span),
-            Operator::Find { tables, predicate, project } => self.search(None, tables, predicate, project, "source_", span),
+            Operator::Find { tables, predicate, project } => {
+                self.search(None, tables, predicate, project, "source_", span)
+            }
             Operator::Evaluate { plugin, schema, .. } => {
                 let base = LogicalPlanBuilder::empty(true).build().map_err(|e| super::df_error(e, span))?;
                 self.evaluate(base, plugin, schema.as_deref(), span)
@@ -110,12 +117,17 @@ impl Planner<'_> {
     /// Evaluates a constant expression at plan time.
     pub(super) fn constant(&mut self, expr: &Ast) -> PResult<Val> {
         let planned = self.scalar(expr, &DFSchema::empty())?;
-        constant_value(planned).ok_or_else(|| {
-            Diagnostic::error("KQL_NOT_CONSTANT", "expected a constant value here", expr.span)
-        })
+        constant_value(planned)
+            .ok_or_else(|| Diagnostic::error("KQL_NOT_CONSTANT", "expected a constant value here", expr.span))
     }
 
-    pub(super) fn memory_table(&mut self, names: &[String], types: &[KqlType], cells: &[Vec<Val>], span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn memory_table(
+        &mut self,
+        names: &[String],
+        types: &[KqlType],
+        cells: &[Vec<Val>],
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let fields: Vec<Field> = names.iter().zip(types).map(|(n, t)| Field::new(n, arrow_type(*t), true)).collect();
         let schema = Arc::new(Schema::new(fields));
         let arrays = types.iter().zip(cells).map(|(t, values)| build_array(&arrow_type(*t), values)).collect();
@@ -129,16 +141,29 @@ impl Planner<'_> {
 
     /// Unions planned inputs by column name: a name with different types in different inputs
     /// splits into `name_type` columns; `source_column` names each row's input.
-    pub(super) fn union_plans(&mut self, inputs: Vec<(String, LogicalPlan)>, source_column: Option<&str>, inner: bool, span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn union_plans(
+        &mut self,
+        inputs: Vec<(String, LogicalPlan)>,
+        source_column: Option<&str>,
+        inner: bool,
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let mut inputs = inputs;
         self.union_inputs(&mut inputs, source_column.map(str::to_string), inner, span)
     }
 
     /// `union`: outer by default (columns by name, missing ones null), `kind=inner` keeps only
     /// common columns, `withsource=Name` adds the source table's name.
-    pub(super) fn union(&mut self, input: Option<LogicalPlan>, options: &[OptionArg], tables: &[Ast], span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn union(
+        &mut self,
+        input: Option<LogicalPlan>,
+        options: &[OptionArg],
+        tables: &[Ast],
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let option = |name: &str| options.iter().find(|o| o.name.eq_ignore_ascii_case(name)).map(|o| &o.value);
-        let source_column = option("withsource").or_else(|| option("with_source")).and_then(|v| v.as_name().map(str::to_string));
+        let source_column =
+            option("withsource").or_else(|| option("with_source")).and_then(|v| v.as_name().map(str::to_string));
         let inner = option("kind").and_then(|v| v.as_name()) == Some("inner");
         let mut inputs: Vec<(String, LogicalPlan)> = Vec::new();
         if let Some(plan) = input {
@@ -158,7 +183,8 @@ impl Planner<'_> {
                     let plan = self.table_by_name(name, table.span)?;
                     // Tables keep their names; let-bound and other tabular expressions are
                     // `union_argN`, as Kusto names them.
-                    let label = if self.lookup(name).is_some() { format!("union_arg{}", inputs.len()) } else { name.clone() };
+                    let label =
+                        if self.lookup(name).is_some() { format!("union_arg{}", inputs.len()) } else { name.clone() };
                     inputs.push((label, plan));
                 }
                 _ => {
@@ -170,14 +196,23 @@ impl Planner<'_> {
         self.union_inputs(&mut inputs, source_column, inner, span)
     }
 
-    fn union_inputs(&mut self, inputs: &mut Vec<(String, LogicalPlan)>, source_column: Option<String>, inner: bool, span: Span) -> PResult<LogicalPlan> {
+    fn union_inputs(
+        &mut self,
+        inputs: &mut Vec<(String, LogicalPlan)>,
+        source_column: Option<String>,
+        inner: bool,
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let inputs = std::mem::take(inputs);
         if inputs.is_empty() {
             return Err(Diagnostic::error("KQL_UNION", "union has no tables", span));
         }
         let common: Vec<String> = if inner {
             let first = schema_names(inputs[0].1.schema());
-            first.into_iter().filter(|n| inputs.iter().all(|(_, p)| p.schema().fields().iter().any(|f| f.name() == n))).collect()
+            first
+                .into_iter()
+                .filter(|n| inputs.iter().all(|(_, p)| p.schema().fields().iter().any(|f| f.name() == n)))
+                .collect()
         } else {
             Vec::new()
         };
@@ -232,9 +267,25 @@ fn is_literal_ast(expr: &Ast) -> bool {
         ExprKind::Literal(_) => true,
         ExprKind::Neg(inner) => is_literal_ast(inner),
         ExprKind::Call { name, args, .. } => {
-            matches!(name.as_str(), "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "decimal" | "guid" | "dynamic" | "datetime" | "timespan" | "time")
-                && args.len() == 1
-                && (is_literal_ast(&args[0]) || matches!(&args[0].kind, ExprKind::Name(n) if matches!(n.as_str(), "null" | "nan" | "inf")) || matches!(&args[0].kind, ExprKind::Neg(inner) if inner.as_name() == Some("inf")))
+            matches!(
+                name.as_str(),
+                "long"
+                    | "int"
+                    | "real"
+                    | "double"
+                    | "bool"
+                    | "boolean"
+                    | "string"
+                    | "decimal"
+                    | "guid"
+                    | "dynamic"
+                    | "datetime"
+                    | "timespan"
+                    | "time"
+            ) && args.len() == 1
+                && (is_literal_ast(&args[0])
+                    || matches!(&args[0].kind, ExprKind::Name(n) if matches!(n.as_str(), "null" | "nan" | "inf"))
+                    || matches!(&args[0].kind, ExprKind::Neg(inner) if inner.as_name() == Some("inf")))
         }
         _ => false,
     }

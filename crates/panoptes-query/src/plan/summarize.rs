@@ -12,7 +12,13 @@ use super::operators::default_name;
 use super::{PResult, Planner, build, col};
 
 impl Planner<'_> {
-    pub(super) fn summarize(&mut self, input: LogicalPlan, aggregates: &[NamedExpr], by: &[NamedExpr], span: Span) -> PResult<LogicalPlan> {
+    pub(super) fn summarize(
+        &mut self,
+        input: LogicalPlan,
+        aggregates: &[NamedExpr],
+        by: &[NamedExpr],
+        span: Span,
+    ) -> PResult<LogicalPlan> {
         let schema = input.schema().clone();
         let mut used: Vec<String> = Vec::new();
         let mut keys = Vec::new();
@@ -39,19 +45,22 @@ impl Planner<'_> {
         let mut outputs: Vec<(String, Output)> = Vec::new();
         for item in aggregates {
             let item = &super::operators::unnest_named_argument(item);
-            if let ExprKind::Call { name, args, .. } = &item.expr.kind {
-                if AGGREGATES.contains(&name.as_str()) {
+            if let ExprKind::Call { name, args, .. } = &item.expr.kind
+                && AGGREGATES.contains(&name.as_str()) {
                     let parts = self.aggregate_call(name, args, item.expr.span, &schema, &key_names)?;
                     for (i, AggPart { agg, post, name: default }) in parts.into_iter().enumerate() {
                         let internal = self.register_agg(agg, post, &mut raw, &mut posts);
-                        let chosen = if i == 0 { item.names.first().map(|n| n.name.clone()) } else { item.names.get(i).map(|n| n.name.clone()) };
+                        let chosen = if i == 0 {
+                            item.names.first().map(|n| n.name.clone())
+                        } else {
+                            item.names.get(i).map(|n| n.name.clone())
+                        };
                         let name = unique(&chosen.unwrap_or(default), &used);
                         used.push(name.clone());
                         outputs.push((name, Output::Column(internal)));
                     }
                     continue;
                 }
-            }
             // An expression over aggregates: replace each aggregate call by its column.
             let mut rewritten = item.expr.clone();
             self.extract_aggregates(&mut rewritten, &schema, &key_names, &mut raw, &mut posts)?;
@@ -110,8 +119,8 @@ impl Planner<'_> {
         raw: &mut Vec<Expr>,
         posts: &mut Vec<(String, super::aggregate::Post, String)>,
     ) -> PResult<()> {
-        if let ExprKind::Call { name, args, .. } = &expr.kind {
-            if AGGREGATES.contains(&name.as_str()) {
+        if let ExprKind::Call { name, args, .. } = &expr.kind
+            && AGGREGATES.contains(&name.as_str()) {
                 let parts = self.aggregate_call(name, args, expr.span, schema, keys)?;
                 let mut internal = String::new();
                 for (i, AggPart { agg, post, .. }) in parts.into_iter().enumerate() {
@@ -123,7 +132,6 @@ impl Planner<'_> {
                 expr.kind = ExprKind::Name(internal);
                 return Ok(());
             }
-        }
         match &mut expr.kind {
             ExprKind::Call { args, .. } => {
                 for a in args {
@@ -134,7 +142,9 @@ impl Planner<'_> {
                 self.extract_aggregates(l, schema, keys, raw, posts)?;
                 self.extract_aggregates(r, schema, keys, raw, posts)?;
             }
-            ExprKind::Neg(inner) | ExprKind::Member(inner, _) => self.extract_aggregates(inner, schema, keys, raw, posts)?,
+            ExprKind::Neg(inner) | ExprKind::Member(inner, _) => {
+                self.extract_aggregates(inner, schema, keys, raw, posts)?
+            }
             ExprKind::Index(a, b) => {
                 self.extract_aggregates(a, schema, keys, raw, posts)?;
                 self.extract_aggregates(b, schema, keys, raw, posts)?;

@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use panoptes_query::render;
-use panoptes_query::{Engine, ExecuteOptions, MemoryCatalog, QueryError, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
+use panoptes_query::{
+    Engine, ExecuteOptions, MemoryCatalog, QueryError, QueryLimits, ResultTable, SchemaCatalog, TableCatalog,
+};
 use serde_json::{Value as Json, json};
 
 #[derive(Debug, Args)]
@@ -101,7 +103,7 @@ pub(crate) fn run(args: KqlArgs) -> anyhow::Result<ExitCode> {
 
 fn catalog(data: Option<&std::path::Path>) -> anyhow::Result<Arc<dyn TableCatalog>> {
     Ok(match data {
-        Some(dir) => Arc::new(super::data::load(dir)?),
+        Some(dir) => Arc::new(MemoryCatalog::load_dir(dir).with_context(|| format!("loading {}", dir.display()))?),
         None => Arc::new(MemoryCatalog::default()),
     })
 }
@@ -114,7 +116,12 @@ fn describe(error: &QueryError, query: &str) -> String {
     }
 }
 
-async fn batch(input: &std::path::Path, plan_only: bool, catalog: Arc<dyn TableCatalog>, timeout: Duration) -> anyhow::Result<()> {
+async fn batch(
+    input: &std::path::Path,
+    plan_only: bool,
+    catalog: Arc<dyn TableCatalog>,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -173,9 +180,15 @@ async fn answer_one(
         Ok((columns_json(&table), render::rows(&table)))
     });
     match task.await {
-        Ok(Ok((columns, rows))) => json!({"id": id, "ok": true, "stage": null, "error": null, "columns": columns, "rows": rows}),
-        Ok(Err(error)) => json!({"id": id, "ok": false, "stage": error.stage(), "error": error.to_string(), "columns": [], "rows": []}),
-        Err(join) => json!({"id": id, "ok": false, "stage": "execute", "error": format!("internal error: {join}"), "columns": [], "rows": []}),
+        Ok(Ok((columns, rows))) => {
+            json!({"id": id, "ok": true, "stage": null, "error": null, "columns": columns, "rows": rows})
+        }
+        Ok(Err(error)) => {
+            json!({"id": id, "ok": false, "stage": error.stage(), "error": error.to_string(), "columns": [], "rows": []})
+        }
+        Err(join) => {
+            json!({"id": id, "ok": false, "stage": "execute", "error": format!("internal error: {join}"), "columns": [], "rows": []})
+        }
     }
 }
 

@@ -1,6 +1,5 @@
 //! Subcommands. Each lives in its own module and owns its arguments.
 
-mod data;
 mod kql;
 
 use std::process::ExitCode;

@@ -1,0 +1,163 @@
+//! Window functions of serialized rows: `row_number`, `prev`, `next`, `row_cumsum`,
+//! `row_rank_dense`, `row_rank_min`. They are queued while an operator's expressions are planned
+//! and added as Window nodes (in nesting levels) before the operator's projection.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::functions_window::expr_fn::{lag, lead, row_number};
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, WindowFrame, WindowFrameBound, WindowFrameUnits, cast, lit, when,
+};
+use panoptes_domain::KqlType;
+use panoptes_kql::ast::Expr as Ast;
+use panoptes_kql::{Diagnostic, Span};
+
+use super::binary::cast_to;
+use super::{PResult, Planner, col};
+
+impl Planner<'_> {
+    /// `row_number()`, `prev()`, `next()`, `row_cumsum()`, `row_rank_*()` as window functions
+    /// over the current (serialized) order; the operator adds them as Window nodes before
+    /// projecting.
+    pub(super) fn window_call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> PResult<Expr> {
+        let order = self.order.clone();
+        let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+        let literal = |i: usize| -> Option<ScalarValue> {
+            match planned.get(i) {
+                Some(Expr::Literal(v, _)) => Some(v.clone()),
+                _ => None,
+            }
+        };
+        let offset = |i: usize| -> PResult<i64> {
+            match (planned.get(i), literal(i)) {
+                (None, _) => Ok(1),
+                (_, Some(ScalarValue::Int64(Some(n)))) if n > 0 => Ok(n),
+                _ => Err(Diagnostic::error(
+                    "KQL_ARGUMENTS",
+                    format!("the offset of `{name}` must be a positive constant"),
+                    span,
+                )),
+            }
+        };
+        let rows_frame = || {
+            WindowFrame::new_bounds(
+                WindowFrameUnits::Rows,
+                WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+                WindowFrameBound::CurrentRow,
+            )
+        };
+        let window = match name {
+            "row_number" => {
+                let partition = match planned.get(1) {
+                    Some(restart) => {
+                        vec![self.restart_group(restart.clone(), &order, schema, span)?]
+                    }
+                    None => vec![],
+                };
+                let number = row_number()
+                    .partition_by(partition)
+                    .order_by(order)
+                    .build()
+                    .map_err(|e| super::df_error(e, span))?;
+                let number = self.push_window(number, schema);
+                return Ok(match literal(0) {
+                    Some(ScalarValue::Int64(Some(start))) => cast(number, DataType::Int64) + lit(start - 1),
+                    None if planned.is_empty() => cast(number, DataType::Int64),
+                    _ => {
+                        return Err(Diagnostic::error("KQL_ARGUMENTS", "row_number's start must be a constant", span));
+                    }
+                });
+            }
+            "prev" | "next" => {
+                let Some(value) = planned.first().cloned() else {
+                    return Err(Diagnostic::error("KQL_ARGUMENTS", format!("`{name}` needs a column"), span));
+                };
+                let value_type = self.type_of(&value, schema);
+                let default = match (planned.get(2), literal(2)) {
+                    (None, _) => None,
+                    (_, Some(d)) => Some(d.cast_to(&value_type).map_err(|e| super::df_error(e, span))?),
+                    _ => {
+                        return Err(Diagnostic::error(
+                            "KQL_ARGUMENTS",
+                            format!("the default of `{name}` must be a constant"),
+                            span,
+                        ));
+                    }
+                };
+                let shift = offset(1)?;
+                if name == "prev" { lag(value, Some(shift), default) } else { lead(value, Some(shift), default) }
+            }
+            "row_cumsum" => {
+                let Some(value) = planned.first().cloned() else {
+                    return Err(Diagnostic::error("KQL_ARGUMENTS", "`row_cumsum` needs a column", span));
+                };
+                let partition = match planned.get(1) {
+                    Some(restart) => {
+                        vec![self.restart_group(restart.clone(), &order, schema, span)?]
+                    }
+                    None => vec![],
+                };
+                let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(value), span)?;
+                let built = window
+                    .partition_by(partition)
+                    .order_by(order)
+                    .window_frame(rows_frame())
+                    .build()
+                    .map_err(|e| super::df_error(e, span))?;
+                return Ok(self.push_window(built, schema));
+            }
+            "row_rank_min" => datafusion::functions_window::expr_fn::rank(),
+            _ => datafusion::functions_window::expr_fn::dense_rank(),
+        };
+        let built = window.order_by(order).build().map_err(|e| super::df_error(e, span))?;
+        Ok(self.push_window(built, schema))
+    }
+
+    /// A group number that grows by one each row where `restart` is true, so window functions
+    /// partitioned by it start over (`row_cumsum(x, restart)`).
+    fn restart_group(
+        &mut self,
+        restart: Expr,
+        order: &[datafusion::logical_expr::SortExpr],
+        schema: &DFSchema,
+        span: Span,
+    ) -> PResult<Expr> {
+        let flag = when(cast_to(restart, KqlType::Bool, schema), lit(1i64))
+            .otherwise(lit(0i64))
+            .map_err(|e| super::df_error(e, span))?;
+        let frame = WindowFrame::new_bounds(
+            WindowFrameUnits::Rows,
+            WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+            WindowFrameBound::CurrentRow,
+        );
+        let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(flag), span)?
+            .order_by(order.to_vec())
+            .window_frame(frame)
+            .build()
+            .map_err(|e| super::df_error(e, span))?;
+        Ok(self.push_window(window, schema))
+    }
+
+    /// Queues a window function and returns a typed reference to its future column (the
+    /// column exists only once the operator adds the Window node).
+    fn push_window(&mut self, window: Expr, schema: &DFSchema) -> Expr {
+        let data_type = self.type_of(&window, schema);
+        let level =
+            window.column_refs().iter().filter_map(|c| self.window_levels.get(&c.name).copied()).max().unwrap_or(0) + 1;
+        let name = self.fresh("w");
+        self.window_levels.insert(name.clone(), level);
+        self.pending_windows.push((window, name.clone(), level));
+        cast(col(&name), data_type)
+    }
+}
+
+/// An aggregate used as a window function.
+fn aggregate_window(aggregate: Expr, span: Span) -> PResult<Expr> {
+    let Expr::AggregateFunction(agg) = aggregate else {
+        return Err(Diagnostic::error("KQL_PLAN", "not an aggregate", span));
+    };
+    Ok(Expr::from(datafusion::logical_expr::expr::WindowFunction::new(
+        datafusion::logical_expr::expr::WindowFunctionDefinition::AggregateUDF(agg.func.clone()),
+        agg.params.args.clone(),
+    )))
+}

@@ -1,0 +1,7 @@
+//! Integration tests of the query engine: schema fidelity, multi-tenant hunting and isolation,
+//! query limits.
+
+mod fixtures;
+mod hunt;
+mod limits;
+mod schema;

@@ -1,0 +1,5 @@
+//! End-to-end tests of the `panoptes` binary: the batch contract scored by the shared scorer
+//! against the real corpora, and the CLI's error output.
+
+mod cli;
+mod conformance;
