@@ -244,14 +244,15 @@ impl Lexer<'_> {
             let save = self.pos;
             self.skip_trivia();
             if self.peek(0) == b'('
-                && let Some(close) = self.src[self.pos..].find(')') {
-                    let raw = self.src[self.pos + 1..self.pos + close].trim().to_string();
-                    // Only raw literal text; calls with nested expressions stay calls.
-                    if !raw.contains('(') && !raw.contains('"') && !raw.contains('\'') {
-                        self.pos += close + 1;
-                        return Tok::Typed { kind: lower, raw };
-                    }
+                && let Some(close) = self.src[self.pos..].find(')')
+            {
+                let raw = self.src[self.pos + 1..self.pos + close].trim().to_string();
+                // Only raw literal text; calls with nested expressions stay calls.
+                if !raw.contains('(') && !raw.contains('"') && !raw.contains('\'') {
+                    self.pos += close + 1;
+                    return Tok::Typed { kind: lower, raw };
                 }
+            }
             self.pos = save;
         }
         Tok::Ident(word)

@@ -161,14 +161,15 @@ impl Parser {
     /// quoted as `['first']`.
     fn new_name(&mut self) -> PResult<Ident> {
         if let Tok::Ident(word) = self.peek()
-            && RESERVED.contains(&word.as_str()) {
-                return Err(Diagnostic::error(
-                    "KQL_RESERVED",
-                    format!("`{word}` is a reserved word and cannot name a column"),
-                    self.span(),
-                )
-                .with_help(format!("quote it: ['{word}']")));
-            }
+            && RESERVED.contains(&word.as_str())
+        {
+            return Err(Diagnostic::error(
+                "KQL_RESERVED",
+                format!("`{word}` is a reserved word and cannot name a column"),
+                self.span(),
+            )
+            .with_help(format!("quote it: ['{word}']")));
+        }
         self.ident()
     }
 

@@ -273,14 +273,15 @@ pub fn parse_kv_fn(args: &[Val]) -> Val {
     let mut found = None;
     for item in text.split(pair.as_str()) {
         if let Some((k, v)) = item.split_once(kv.as_str())
-            && k.trim() == key {
-                let v = match quote {
-                    Some(q) => v.trim_matches(q),
-                    None => v,
-                };
-                found = Some(v.to_string());
-                break;
-            }
+            && k.trim() == key
+        {
+            let v = match quote {
+                Some(q) => v.trim_matches(q),
+                None => v,
+            };
+            found = Some(v.to_string());
+            break;
+        }
     }
     match found {
         Some(v) => convert::convert_to(&Val::Str(v), &type_name),

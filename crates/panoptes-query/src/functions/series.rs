@@ -58,9 +58,10 @@ pub(crate) fn layout(a: &[Val]) -> Val {
     {
         for (s, v) in slots.iter().zip(values) {
             if let Some(i) = s.as_i64().and_then(|i| usize::try_from(i).ok())
-                && i < n {
-                    out[i] = v;
-                }
+                && i < n
+            {
+                out[i] = v;
+            }
         }
     }
     Val::Dyn(Json::Array(out))

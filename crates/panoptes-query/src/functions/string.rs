@@ -163,14 +163,12 @@ fn trim_impl(a: &[Val], start: bool, end: bool) -> Val {
         return Val::Null;
     };
     // Kusto removes one match at each end, not repeated matches.
-    if start
-        && let Some(m) = re.find(&text) {
-            text = text[m.end()..].to_string();
-        }
-    if end
-        && let Some(m) = re_end.find(&text) {
-            text.truncate(m.start());
-        }
+    if start && let Some(m) = re.find(&text) {
+        text = text[m.end()..].to_string();
+    }
+    if end && let Some(m) = re_end.find(&text) {
+        text.truncate(m.start());
+    }
     Val::Str(text)
 }
 

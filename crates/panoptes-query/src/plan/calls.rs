@@ -218,9 +218,10 @@ impl Planner<'_> {
                 arity(1, 1)?;
                 let target = KqlType::from_name(name).unwrap_or(KqlType::String);
                 if let ExprKind::Neg(inner) = &args[0].kind
-                    && inner.as_name() == Some("inf") {
-                        return Ok(Expr::Literal(ScalarValue::Float64(Some(f64::NEG_INFINITY)), None));
-                    }
+                    && inner.as_name() == Some("inf")
+                {
+                    return Ok(Expr::Literal(ScalarValue::Float64(Some(f64::NEG_INFINITY)), None));
+                }
                 if let ExprKind::Name(word) = &args[0].kind {
                     let value = match (word.as_str(), target) {
                         ("null", t) => Some(crate::value::Val::Null).map(|_| typed_null(t)),
@@ -238,9 +239,10 @@ impl Planner<'_> {
             "column_ifexists" => {
                 arity(2, 2)?;
                 if let ExprKind::Literal(Literal::String(column)) = &args[0].kind
-                    && schema.fields().iter().any(|f| f.name() == column) {
-                        return Ok(col(column));
-                    }
+                    && schema.fields().iter().any(|f| f.name() == column)
+                {
+                    return Ok(col(column));
+                }
                 return self.scalar(&args[1], schema);
             }
             "typeof" => {
@@ -289,18 +291,14 @@ impl Planner<'_> {
         }
         // `typeof(T)` arguments (extract_json's third) become type names; the result takes the type.
         if let Some(type_name) = args.iter().find_map(type_argument)
-            && matches!(name, "extract_json" | "extractjson") {
-                arity(3, 3)?;
-                let target = KqlType::from_name(&type_name).unwrap_or(KqlType::String);
-                let mut planned = args[..2].iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
-                planned.push(super::scalar::lit_str(target.name()));
-                return Ok(functions::row_call(
-                    "extract_json_typed",
-                    target,
-                    functions::extract_json_typed_fn,
-                    planned,
-                ));
-            }
+            && matches!(name, "extract_json" | "extractjson")
+        {
+            arity(3, 3)?;
+            let target = KqlType::from_name(&type_name).unwrap_or(KqlType::String);
+            let mut planned = args[..2].iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+            planned.push(super::scalar::lit_str(target.name()));
+            return Ok(functions::row_call("extract_json_typed", target, functions::extract_json_typed_fn, planned));
+        }
         let Some(spec) = functions::lookup(name) else {
             let mut d = Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}`"), span);
             let candidates = functions::names().iter().copied().chain(AGGREGATES.iter().copied());
@@ -339,15 +337,16 @@ impl Planner<'_> {
     /// of its results; other expressions are taken as they are.
     pub(crate) fn multi_result(&mut self, expr: &Ast, schema: &DFSchema) -> PResult<Expr> {
         if let ExprKind::Call { name, args, .. } = &expr.kind
-            && matches!(name.as_str(), "series_decompose_anomalies" | "series_decompose" | "series_outliers") {
-                let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
-                return Ok(functions::row_call(
-                    "series_decompose_all",
-                    KqlType::Dynamic,
-                    functions::series_decompose_all_fn,
-                    planned,
-                ));
-            }
+            && matches!(name.as_str(), "series_decompose_anomalies" | "series_decompose" | "series_outliers")
+        {
+            let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+            return Ok(functions::row_call(
+                "series_decompose_all",
+                KqlType::Dynamic,
+                functions::series_decompose_all_fn,
+                planned,
+            ));
+        }
         self.scalar(expr, schema)
     }
 

@@ -325,14 +325,17 @@ impl Planner<'_> {
 /// `f(Name = expr)` as an output item means `Name = f(expr)` (seen in real queries).
 pub(crate) fn unnest_named_argument(item: &NamedExpr) -> NamedExpr {
     if let ExprKind::Call { name, args, named } = &item.expr.kind
-        && item.names.is_empty() && args.is_empty() && named.len() == 1 {
-            let inner = Ast::new(
-                ExprKind::Call { name: name.clone(), args: vec![named[0].value.clone()], named: vec![] },
-                item.expr.span,
-            );
-            let ident = Ident { name: named[0].name.clone(), span: item.expr.span };
-            return NamedExpr { names: vec![ident], expr: inner };
-        }
+        && item.names.is_empty()
+        && args.is_empty()
+        && named.len() == 1
+    {
+        let inner = Ast::new(
+            ExprKind::Call { name: name.clone(), args: vec![named[0].value.clone()], named: vec![] },
+            item.expr.span,
+        );
+        let ident = Ident { name: named[0].name.clone(), span: item.expr.span };
+        return NamedExpr { names: vec![ident], expr: inner };
+    }
     item.clone()
 }
 

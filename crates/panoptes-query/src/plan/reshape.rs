@@ -64,9 +64,10 @@ impl Planner<'_> {
         }
         let index_internal = self.fresh("mvi");
         if index_name.is_some()
-            && let Some(v) = first_value {
-                exprs.push(mvexpand::list_indexes(v).alias(&index_internal));
-            }
+            && let Some(v) = first_value
+        {
+            exprs.push(mvexpand::list_indexes(v).alias(&index_internal));
+        }
         let projected = build(LogicalPlanBuilder::from(input).project(exprs), span)?;
         let mut unnest: Vec<Column> = expanded.iter().map(|(_, internal, _)| Column::from_name(internal)).collect();
         if index_name.is_some() {

@@ -41,9 +41,12 @@ impl Planner<'_> {
                 }
                 // `T.Column` style qualified names resolve to the column when it exists.
                 if let Some(base_name) = base.as_name()
-                    && !has_column(schema, base_name) && has_column(schema, key) && self.lookup(base_name).is_none() {
-                        return Ok(col(key));
-                    }
+                    && !has_column(schema, base_name)
+                    && has_column(schema, key)
+                    && self.lookup(base_name).is_none()
+                {
+                    return Ok(col(key));
+                }
                 let base = self.scalar(base, schema)?;
                 let base = self.as_dynamic(base, schema);
                 Ok(functions::row_call("get", KqlType::Dynamic, functions::dynamic_get, vec![base, lit_str(key)]))
@@ -227,12 +230,14 @@ impl Planner<'_> {
         }
         if let Expr::Literal(ScalarValue::LargeUtf8(Some(text)), _) = &needles
             && let Ok(Json::Array(items)) = serde_json::from_str::<Json>(text)
-                && !items.is_empty() && kql_type(&value_type) != KqlType::Dynamic {
-                    // A constant list: plain SQL IN over the value's type.
-                    let target = kql_type(&value_type);
-                    let list: Vec<Expr> = items.iter().map(|i| super::binary::json_literal(i, target)).collect();
-                    return Ok(Expr::InList(InList::new(Box::new(value), list, negated)));
-                }
+            && !items.is_empty()
+            && kql_type(&value_type) != KqlType::Dynamic
+        {
+            // A constant list: plain SQL IN over the value's type.
+            let target = kql_type(&value_type);
+            let list: Vec<Expr> = items.iter().map(|i| super::binary::json_literal(i, target)).collect();
+            return Ok(Expr::InList(InList::new(Box::new(value), list, negated)));
+        }
         let hay = self.as_string(value, schema);
         let found = functions::row_call("in", KqlType::Bool, functions::in_array_fn, vec![hay, needles]);
         Ok(if negated { Expr::Not(Box::new(found)) } else { found })

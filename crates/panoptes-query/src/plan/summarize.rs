@@ -46,21 +46,22 @@ impl Planner<'_> {
         for item in aggregates {
             let item = &super::operators::unnest_named_argument(item);
             if let ExprKind::Call { name, args, .. } = &item.expr.kind
-                && AGGREGATES.contains(&name.as_str()) {
-                    let parts = self.aggregate_call(name, args, item.expr.span, &schema, &key_names)?;
-                    for (i, AggPart { agg, post, name: default }) in parts.into_iter().enumerate() {
-                        let internal = self.register_agg(agg, post, &mut raw, &mut posts);
-                        let chosen = if i == 0 {
-                            item.names.first().map(|n| n.name.clone())
-                        } else {
-                            item.names.get(i).map(|n| n.name.clone())
-                        };
-                        let name = unique(&chosen.unwrap_or(default), &used);
-                        used.push(name.clone());
-                        outputs.push((name, Output::Column(internal)));
-                    }
-                    continue;
+                && AGGREGATES.contains(&name.as_str())
+            {
+                let parts = self.aggregate_call(name, args, item.expr.span, &schema, &key_names)?;
+                for (i, AggPart { agg, post, name: default }) in parts.into_iter().enumerate() {
+                    let internal = self.register_agg(agg, post, &mut raw, &mut posts);
+                    let chosen = if i == 0 {
+                        item.names.first().map(|n| n.name.clone())
+                    } else {
+                        item.names.get(i).map(|n| n.name.clone())
+                    };
+                    let name = unique(&chosen.unwrap_or(default), &used);
+                    used.push(name.clone());
+                    outputs.push((name, Output::Column(internal)));
                 }
+                continue;
+            }
             // An expression over aggregates: replace each aggregate call by its column.
             let mut rewritten = item.expr.clone();
             self.extract_aggregates(&mut rewritten, &schema, &key_names, &mut raw, &mut posts)?;
@@ -120,18 +121,19 @@ impl Planner<'_> {
         posts: &mut Vec<(String, super::aggregate::Post, String)>,
     ) -> PResult<()> {
         if let ExprKind::Call { name, args, .. } = &expr.kind
-            && AGGREGATES.contains(&name.as_str()) {
-                let parts = self.aggregate_call(name, args, expr.span, schema, keys)?;
-                let mut internal = String::new();
-                for (i, AggPart { agg, post, .. }) in parts.into_iter().enumerate() {
-                    let n = self.register_agg(agg, post, raw, posts);
-                    if i == 0 {
-                        internal = n;
-                    }
+            && AGGREGATES.contains(&name.as_str())
+        {
+            let parts = self.aggregate_call(name, args, expr.span, schema, keys)?;
+            let mut internal = String::new();
+            for (i, AggPart { agg, post, .. }) in parts.into_iter().enumerate() {
+                let n = self.register_agg(agg, post, raw, posts);
+                if i == 0 {
+                    internal = n;
                 }
-                expr.kind = ExprKind::Name(internal);
-                return Ok(());
             }
+            expr.kind = ExprKind::Name(internal);
+            return Ok(());
+        }
         match &mut expr.kind {
             ExprKind::Call { args, .. } => {
                 for a in args {
