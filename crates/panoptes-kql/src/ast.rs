@@ -265,6 +265,7 @@ pub enum Operator {
     Render { kind: String, properties: Vec<OptionArg> },
     GetSchema,
     Sample { count: Expr },
+    TopHitters { count: Expr, of: Expr, by: Option<Expr> },
     SampleDistinct { count: Expr, column: Expr },
     Search { options: Vec<OptionArg>, tables: Vec<Ident>, predicate: Expr },
     Find { tables: Vec<Ident>, predicate: Expr, project: Vec<NamedExpr> },

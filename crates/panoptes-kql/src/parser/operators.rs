@@ -151,6 +151,13 @@ impl Parser {
             }
             "getschema" => Operator::GetSchema,
             "sample" => Operator::Sample { count: self.or_expr()? },
+            "top-hitters" => {
+                let count = self.or_expr()?;
+                self.expect_word("of")?;
+                let of = self.or_expr()?;
+                let by = if self.eat_word("by") { Some(self.or_expr()?) } else { None };
+                Operator::TopHitters { count, of, by }
+            }
             "sample-distinct" => {
                 let count = self.or_expr()?;
                 self.expect_word("of")?;
@@ -259,6 +266,7 @@ impl Parser {
                     "fork",
                     "facet",
                     "sample-distinct",
+                    "top-hitters",
                 ];
                 let mut diagnostic =
                     Diagnostic::error("KQL_UNKNOWN_OPERATOR", format!("unknown tabular operator `{word}`"), start);

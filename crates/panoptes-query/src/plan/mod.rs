@@ -15,6 +15,7 @@ mod search;
 mod series;
 mod sources;
 mod summarize;
+mod top_nested;
 mod window;
 
 use std::collections::HashMap;

@@ -129,6 +129,9 @@ impl Planner<'_> {
             Operator::MvApply { options, columns, subquery, .. } => {
                 self.mv_apply(input, options, columns, subquery, span)
             }
+            Operator::TopNested(levels) => self.top_nested(input, levels, span),
+            Operator::TopHitters { count, of, by } => self.top_hitters(input, count, of, by.as_ref(), span),
+            Operator::SampleDistinct { count, column } => self.sample_distinct(input, count, column, span),
             Operator::MakeSeries(series) => self.make_series(input, series, span),
             Operator::Consume => build(LogicalPlanBuilder::from(input).limit(0, Some(0)), span),
             other => Err(Diagnostic::error(
