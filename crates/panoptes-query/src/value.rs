@@ -70,7 +70,8 @@ impl Val {
             Val::Int(i) => Some(i64::from(*i)),
             Val::Long(i) => Some(*i),
             Val::Real(r) if r.is_finite() => Some(*r as i64),
-            Val::Datetime(ns) | Val::Timespan(ns) => Some(ns / 100),
+            Val::Datetime(ns) => Some(ns / 100 + UNIX_EPOCH_TICKS),
+            Val::Timespan(ns) => Some(ns / 100),
             Val::Str(s) => parse_long(s),
             Val::Dyn(Json::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
             Val::Dyn(Json::String(s)) => parse_long(s),
@@ -86,7 +87,8 @@ impl Val {
             Val::Int(i) => Some(f64::from(*i)),
             Val::Long(i) => Some(*i as f64),
             Val::Real(r) => Some(*r),
-            Val::Datetime(ns) | Val::Timespan(ns) => Some(*ns as f64 / 100.0),
+            Val::Datetime(ns) => Some(*ns as f64 / 100.0 + UNIX_EPOCH_TICKS as f64),
+            Val::Timespan(ns) => Some(*ns as f64 / 100.0),
             Val::Str(s) => parse_real(s),
             Val::Dyn(Json::Number(n)) => n.as_f64(),
             Val::Dyn(Json::String(s)) => parse_real(s),
@@ -157,9 +159,11 @@ impl Val {
     }
 }
 
+/// Ticks (100 ns) from 0001-01-01 to 1970-01-01.
+const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
+
 /// Kusto ticks (100 ns since 0001-01-01) to Unix nanoseconds.
 pub fn ticks_to_unix_ns(ticks: i64) -> Option<i64> {
-    const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
     ticks.checked_sub(UNIX_EPOCH_TICKS)?.checked_mul(100)
 }
 
@@ -168,7 +172,11 @@ fn parse_long(s: &str) -> Option<i64> {
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return u64::from_str_radix(hex, 16).ok().map(|v| v as i64);
     }
-    t.parse::<i64>().ok().or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f as i64))
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') {
+        // An integer that does not fit is null, not a wrapped value.
+        return t.parse::<i64>().ok();
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite() && f.abs() < 9.2e18).map(|f| f as i64)
 }
 
 fn parse_real(s: &str) -> Option<f64> {

@@ -17,7 +17,13 @@ pub(super) fn tolong(a: &[Val]) -> Val {
 }
 
 pub(super) fn toint(a: &[Val]) -> Val {
-    first(a).to_long().map_or(Val::Null, |v| Val::Int(v as i32))
+    match first(a) {
+        // Text out of int range is null; numbers narrow as Kusto casts them.
+        Val::Str(_) | Val::Dyn(serde_json::Value::String(_)) => {
+            first(a).to_long().and_then(|v| i32::try_from(v).ok()).map_or(Val::Null, Val::Int)
+        }
+        other => other.to_long().map_or(Val::Null, |v| Val::Int(v as i32)),
+    }
 }
 
 pub(super) fn toreal(a: &[Val]) -> Val {

@@ -162,7 +162,24 @@ pub fn extract_typed_fn(args: &[Val]) -> Val {
 pub fn list_to_dynamic_fn(args: &[Val]) -> Val {
     match args.first() {
         Some(Val::Null) | None => Val::Dyn(serde_json::Value::Array(Vec::new())),
-        Some(v) => Val::Dyn(v.to_json()),
+        Some(v) => Val::Dyn(flatten_arrays(v.to_json())),
+    }
+}
+
+/// `make_list`/`make_set` of dynamic arrays concatenate them, as Kusto does.
+fn flatten_arrays(list: serde_json::Value) -> serde_json::Value {
+    match list {
+        serde_json::Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    serde_json::Value::Array(inner) => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            serde_json::Value::Array(out)
+        }
+        other => other,
     }
 }
 
@@ -339,7 +356,9 @@ pub fn bag_pack_fn(args: &[Val]) -> Val {
 /// A list value as a dynamic array without duplicates, first occurrence first (`make_set`).
 pub fn list_to_dynamic_set_fn(args: &[Val]) -> Val {
     let mut out: Vec<serde_json::Value> = Vec::new();
-    if let serde_json::Value::Array(items) = args.first().map(Val::to_json).unwrap_or(serde_json::Value::Null) {
+    if let serde_json::Value::Array(items) =
+        flatten_arrays(args.first().map(Val::to_json).unwrap_or(serde_json::Value::Null))
+    {
         for item in items {
             if !out.contains(&item) {
                 out.push(item);

@@ -170,8 +170,14 @@ impl Planner<'_> {
                 let x = self.scalar(&args[0], schema)?;
                 let is_set = name.contains("set") || name == "hll";
                 let with_nulls = name == "make_list_with_nulls";
-                let base = agg::array_agg(x.clone());
-                let mut condition = if with_nulls { None } else { Some(x.is_not_null()) };
+                // Lists keep the order of serialized input (`sort ... | summarize make_list(x)`).
+                let order = self.current_order(schema);
+                let base = if order.is_empty() {
+                    agg::array_agg(x.clone())
+                } else {
+                    agg::array_agg(x.clone()).order_by(order.clone()).build().map_err(|e| super::df_error(e, span))?
+                };
+                let mut condition = if with_nulls { None } else { Some(x.clone().is_not_null()) };
                 if name.ends_with("_if") {
                     need(2)?;
                     let p = self.predicate(&args[1], schema)?;
@@ -182,7 +188,12 @@ impl Planner<'_> {
                 }
                 // Sets keep first-seen order: collect everything, de-duplicate afterwards.
                 let a = match condition {
-                    Some(c) => filtered(base, c, span)?,
+                    Some(c) if order.is_empty() => filtered(base, c, span)?,
+                    Some(c) => agg::array_agg(x.clone())
+                        .order_by(order)
+                        .filter(c)
+                        .build()
+                        .map_err(|e| super::df_error(e, span))?,
                     None => base,
                 };
                 let prefix = if name == "hll" {
@@ -293,13 +304,13 @@ impl Planner<'_> {
                             if keys.contains(n) || *n == first_name {
                                 continue;
                             }
-                            let x = filtered(agg::first_value(col(n), order.clone()), not_null.clone(), span)?;
+                            let x = ordered_first(col(n), &order, not_null.clone(), span)?;
                             parts.push(part(x, Post::None, n.clone()));
                         }
                         continue;
                     }
                     let x = self.scalar(a, schema)?;
-                    let x = filtered(agg::first_value(x, order.clone()), not_null.clone(), span)?;
+                    let x = ordered_first(x, &order, not_null.clone(), span)?;
                     parts.push(part(x, Post::None, default_name(a).unwrap_or_else(|| format!("{name}_"))));
                 }
                 Ok(parts)
@@ -312,6 +323,12 @@ impl Planner<'_> {
         let p = self.scalar(expr, schema)?;
         Ok(cast_to(p, KqlType::Bool, schema))
     }
+}
+
+/// `first_value(x ORDER BY ...) FILTER (WHERE ...)` built in one step (rebuilding an aggregate
+/// to add a filter drops its ordering).
+fn ordered_first(x: Expr, order: &[SortExpr], condition: Expr, span: Span) -> PResult<Expr> {
+    agg::first_value(x, vec![]).order_by(order.to_vec()).filter(condition).build().map_err(|e| super::df_error(e, span))
 }
 
 /// Adds a FILTER clause to an aggregate.

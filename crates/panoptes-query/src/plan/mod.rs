@@ -272,6 +272,15 @@ impl<'a> Planner<'a> {
         unqualify(plan, span)
     }
 
+    /// The serialized order, if every column it sorts by is still in `schema`.
+    pub(crate) fn current_order(&self, schema: &DFSchema) -> Vec<datafusion::logical_expr::SortExpr> {
+        let available = self
+            .order
+            .iter()
+            .all(|s| s.expr.column_refs().iter().all(|c| schema.fields().iter().any(|f| f.name() == &c.name)));
+        if available { self.order.clone() } else { Vec::new() }
+    }
+
     /// A unique internal column name.
     fn fresh(&mut self, prefix: &str) -> String {
         self.next_id += 1;

@@ -2,7 +2,6 @@
 //! subquery's output back to that row. Each input row gets an id; the subquery's grouping
 //! operators (`summarize`, `project`, `distinct`) carry it, and the result joins on it.
 
-use datafusion::common::{Column, JoinType};
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
 use panoptes_kql::ast::{Expr as Ast, ExprKind, MvExpandColumn, NamedExpr, Operator, OptionArg};
@@ -22,11 +21,19 @@ impl Planner<'_> {
         span: Span,
     ) -> PResult<LogicalPlan> {
         let input_names = schema_names(input.schema());
-        let number = row_number();
-        let numbered = build(LogicalPlanBuilder::from(input).window(vec![number.alias(ROW_ID)]), span)?;
-        let expanded = self.mv_expand(numbered.clone(), options, columns, span)?;
+        let numbered = build(LogicalPlanBuilder::from(input).window(vec![row_number().alias(ROW_ID)]), span)?;
+        let expanded = self.mv_expand(numbered, options, columns, span)?;
+        let expanded_names: Vec<String> = columns
+            .iter()
+            .filter_map(|c| c.name.as_ref().map(|n| n.name.clone()).or_else(|| c.expr.as_name().map(str::to_string)))
+            .collect();
+        // The subquery's grouping operators carry the row id and the row's other columns, so its
+        // output already holds them: no join back (which would evaluate the input twice).
+        let carried: Vec<String> = input_names.iter().filter(|n| !expanded_names.contains(n)).cloned().collect();
+        let mut keys = vec![ROW_ID.to_string()];
+        keys.extend(carried.iter().cloned());
         let mut body = subquery.clone();
-        carry_row_id(&mut body);
+        carry_columns(&mut body, &keys);
         self.scopes.push(std::collections::HashMap::from([("$input".to_string(), Binding::Table(expanded))]));
         let result = self.tabular(&body);
         self.scopes.pop();
@@ -39,46 +46,38 @@ impl Planner<'_> {
                 span,
             ));
         }
-        let expanded_names: Vec<String> = columns
-            .iter()
-            .filter_map(|c| c.name.as_ref().map(|n| n.name.clone()).or_else(|| c.expr.as_name().map(str::to_string)))
-            .collect();
-        let left_names: Vec<String> =
-            input_names.iter().filter(|n| !result_names.contains(n) && !expanded_names.contains(n)).cloned().collect();
-        let mut left_exprs: Vec<Expr> = left_names.iter().map(|n| col(n)).collect();
-        left_exprs.push(col(ROW_ID));
-        let left = build(LogicalPlanBuilder::from(numbered).project(left_exprs), span)?;
-        let l = build(LogicalPlanBuilder::from(left).alias("__l"), span)?;
-        let r = build(LogicalPlanBuilder::from(result).alias("__r"), span)?;
-        let joined = build(
-            LogicalPlanBuilder::from(l).join_on(
-                r,
-                JoinType::Inner,
-                vec![Expr::Column(Column::new(Some("__l"), ROW_ID)).eq(Expr::Column(Column::new(Some("__r"), ROW_ID)))],
-            ),
-            span,
-        )?;
-        let mut outputs: Vec<Expr> =
-            left_names.iter().map(|n| Expr::Column(Column::new(Some("__l"), n)).alias(n)).collect();
-        outputs.extend(
-            result_names.iter().filter(|n| *n != ROW_ID).map(|n| Expr::Column(Column::new(Some("__r"), n)).alias(n)),
-        );
-        build(LogicalPlanBuilder::from(joined).project(outputs), span)
+        // Input columns first, then what the subquery added.
+        let mut outputs: Vec<Expr> = carried.iter().filter(|n| result_names.contains(n)).map(|n| col(n)).collect();
+        outputs.extend(result_names.iter().filter(|n| *n != ROW_ID && !carried.contains(n)).map(|n| col(n)));
+        build(LogicalPlanBuilder::from(result).project(outputs), span)
     }
 }
 
-/// Makes the subquery's grouping operators keep the row id.
-fn carry_row_id(expr: &mut Ast) {
-    let ExprKind::Pipe(input, op) = &mut expr.kind else {
-        return;
+/// Makes the subquery's grouping operators keep `columns` (the row id and the row's columns).
+fn carry_columns(expr: &mut Ast, columns: &[String]) {
+    let ExprKind::Pipe(input, op) = &mut expr.kind else { return };
+    carry_columns(input, columns);
+    let name = |n: &String| NamedExpr { names: Vec::new(), expr: Ast::new(ExprKind::Name(n.clone()), Span::default()) };
+    let mentioned = |items: &[NamedExpr], n: &String| {
+        items.iter().any(|i| i.names.iter().any(|x| &x.name == n) || i.expr.as_name() == Some(n.as_str()))
     };
-    carry_row_id(input);
-    let row_id = || NamedExpr { names: Vec::new(), expr: Ast::new(ExprKind::Name(ROW_ID.into()), Span::default()) };
     match op.as_mut() {
-        Operator::Summarize { by, .. } => by.push(row_id()),
-        Operator::Project(items) | Operator::Distinct(items) => items.push(row_id()),
+        Operator::Summarize { by, .. } => {
+            for c in columns {
+                if !mentioned(by, c) {
+                    by.push(name(c));
+                }
+            }
+        }
+        Operator::Project(items) | Operator::Distinct(items) => {
+            for c in columns {
+                if !mentioned(items, c) {
+                    items.push(name(c));
+                }
+            }
+        }
         Operator::ProjectKeep(names) => {
-            names.push(panoptes_kql::ast::Ident { name: ROW_ID.into(), span: Span::default() })
+            names.extend(columns.iter().map(|c| panoptes_kql::ast::Ident { name: c.clone(), span: Span::default() }));
         }
         _ => {}
     }

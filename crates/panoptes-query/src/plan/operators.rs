@@ -235,8 +235,39 @@ impl Planner<'_> {
         self.scopes.pop();
         result?;
         let input = self.with_windows(input, span)?;
-        let exprs: Vec<Expr> = outputs.into_iter().map(|(name, expr)| alias_if_needed(expr, &name)).collect();
-        build(LogicalPlanBuilder::from(input).project(exprs), span)
+        self.project_outputs(input, outputs, span)
+    }
+
+    /// Projects `(name, expr)` outputs. A column redefined from itself (`x = x + 1`) is computed
+    /// under a fresh name and renamed in a second projection: DataFusion 55's projection merging
+    /// confuses chained identical self-redefinitions (`extend x = x + 1 | extend x = x + 1`).
+    pub(super) fn project_outputs(
+        &mut self,
+        input: LogicalPlan,
+        outputs: Vec<(String, Expr)>,
+        span: Span,
+    ) -> PResult<LogicalPlan> {
+        let redefines = |name: &str, expr: &Expr| {
+            !matches!(expr, Expr::Column(c) if c.name == name) && expr.column_refs().iter().any(|c| c.name == name)
+        };
+        if !outputs.iter().any(|(name, expr)| redefines(name, expr)) {
+            let exprs: Vec<Expr> = outputs.into_iter().map(|(name, expr)| alias_if_needed(expr, &name)).collect();
+            return build(LogicalPlanBuilder::from(input).project(exprs), span);
+        }
+        let mut first = Vec::new();
+        let mut second = Vec::new();
+        for (name, expr) in outputs {
+            if redefines(&name, &expr) {
+                let temp = self.fresh("redef");
+                first.push(expr.alias(&temp));
+                second.push(col(&temp).alias(&name));
+            } else {
+                first.push(alias_if_needed(expr, &name));
+                second.push(col(&name));
+            }
+        }
+        let computed = build(LogicalPlanBuilder::from(input).project(first), span)?;
+        build(LogicalPlanBuilder::from(computed).project(second), span)
     }
 
     /// Adds pending window functions as a Window node under the next projection.

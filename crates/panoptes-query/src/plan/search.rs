@@ -24,7 +24,7 @@ impl Planner<'_> {
     ) -> PResult<LogicalPlan> {
         let mut sources: Vec<(String, LogicalPlan)> = Vec::new();
         if let Some(plan) = input {
-            sources.push((String::new(), plan));
+            sources.push(("search_arg0".to_string(), plan));
         } else {
             let names = self.catalog.table_names();
             let patterns: Vec<String> =
@@ -76,6 +76,7 @@ impl Planner<'_> {
         }
         let inputs = filtered.into_iter().map(|p| (String::new(), p)).collect();
         self.union_plans(inputs, None, false, span)
+        // (each filtered input already carries its source column)
     }
 }
 

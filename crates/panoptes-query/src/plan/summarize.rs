@@ -78,6 +78,8 @@ impl Planner<'_> {
         }
 
         let input = self.with_windows(input, span)?;
+        // Aggregation ends any serialized order.
+        self.order.clear();
         let aggregated = build(LogicalPlanBuilder::from(input).aggregate(keys, raw), span)?;
         let agg_schema = aggregated.schema().clone();
         let mut post_exprs: Vec<Expr> = key_names.iter().map(|k| col(k)).collect();

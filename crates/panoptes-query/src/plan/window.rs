@@ -20,7 +20,7 @@ impl Planner<'_> {
     /// over the current (serialized) order; the operator adds them as Window nodes before
     /// projecting.
     pub(super) fn window_call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> PResult<Expr> {
-        let order = self.order.clone();
+        let order = self.current_order(schema);
         let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
         let literal = |i: usize| -> Option<ScalarValue> {
             match planned.get(i) {
