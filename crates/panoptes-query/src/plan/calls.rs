@@ -299,6 +299,7 @@ impl Planner<'_> {
             planned.push(super::scalar::lit_str(target.name()));
             return Ok(functions::row_call("extract_json_typed", target, functions::extract_json_typed_fn, planned));
         }
+        self.check_literal_arguments(name, args)?;
         let Some(spec) = functions::lookup(name) else {
             let mut d = Diagnostic::error("KQL_UNKNOWN_FUNCTION", format!("unknown function `{name}`"), span);
             let candidates = functions::names().iter().copied().chain(AGGREGATES.iter().copied());
@@ -348,6 +349,43 @@ impl Planner<'_> {
             ));
         }
         self.scalar(expr, schema)
+    }
+
+    /// Plan-time checks of constant arguments that Kusto rejects before running.
+    fn check_literal_arguments(&self, name: &str, args: &[Ast]) -> PResult<()> {
+        let literal = |i: usize| match args.get(i).map(|a| &a.kind) {
+            Some(ExprKind::Literal(Literal::String(s))) => Some(s.as_str()),
+            _ => None,
+        };
+        match name {
+            "extract_all" | "extractall" => {
+                if let Some(pattern) = literal(0) {
+                    let groups = regex::Regex::new(pattern).map(|re| re.captures_len()).unwrap_or(0);
+                    if groups < 2 {
+                        return Err(Diagnostic::error(
+                            "KQL_ARGUMENTS",
+                            "extract_all needs a regular expression with at least one capturing group",
+                            args[0].span,
+                        )
+                        .with_help("wrap what to extract in parentheses, e.g. @\"(\\d+)\""));
+                    }
+                }
+            }
+            "format_timespan" => {
+                if let Some(format) = literal(1) {
+                    if matches!(format, "c" | "g" | "G") || format.starts_with('%') {
+                        return Err(Diagnostic::error(
+                            "KQL_ARGUMENTS",
+                            format!("`{format}` is not a supported timespan format"),
+                            args[1].span,
+                        )
+                        .with_help("use custom specifiers such as 'd.hh:mm:ss.fff'"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Plans two branches and casts them to one type (`iff`).

@@ -131,6 +131,13 @@ impl Planner<'_> {
         if kind != "regex" {
             regex.push('^');
         }
+        if pattern.windows(2).any(|w| matches!((&w[0], &w[1]), (ParsePart::Column(..), ParsePart::Column(..)))) {
+            return Err(Diagnostic::error(
+                "KQL_PARSE_PATTERN",
+                "two parse columns must be separated by a text pattern or `*`",
+                span,
+            ));
+        }
         let mut columns: Vec<(String, KqlType)> = Vec::new();
         let last = pattern.len().saturating_sub(1);
         for (i, part) in pattern.iter().enumerate() {
