@@ -6,6 +6,25 @@ use crate::ast::{Expr, ExprKind, Operator};
 use crate::lexer::Tok;
 
 impl Parser {
+    /// `[v1, v2, ...]` after `datatable(...)` or `externaldata(...)`. A lone `['a']` lexes as a
+    /// quoted identifier; here it is one string value.
+    fn bracketed_values(&mut self) -> PResult<Vec<Expr>> {
+        if let Tok::QuotedIdent(single) = self.peek().clone() {
+            let span = self.bump().span;
+            return Ok(vec![Expr::new(ExprKind::Literal(crate::ast::Literal::String(single)), span)]);
+        }
+        self.expect_sym("[")?;
+        let mut values = Vec::new();
+        while !self.at_sym("]") {
+            values.push(self.or_expr()?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.expect_sym("]")?;
+        Ok(values)
+    }
+
     /// A source at the start of a pipeline, if one stands there.
     pub(super) fn source_operator(&mut self) -> PResult<Option<Operator>> {
         let Tok::Ident(word) = self.peek().clone() else {
@@ -15,40 +34,13 @@ impl Parser {
             "datatable" if self.at_sym_ahead(1, "(") => {
                 self.bump();
                 let columns = self.column_decls()?;
-                let mut values = Vec::new();
-                if let Tok::QuotedIdent(single) = self.peek().clone() {
-                    // `['a']` lexes as a quoted identifier: here it is one string value.
-                    let span = self.bump().span;
-                    values.push(Expr::new(ExprKind::Literal(crate::ast::Literal::String(single)), span));
-                } else {
-                    self.expect_sym("[")?;
-                    while !self.at_sym("]") {
-                        values.push(self.or_expr()?);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                    self.expect_sym("]")?;
-                }
+                let values = self.bracketed_values()?;
                 Operator::Datatable { columns, values }
             }
             "externaldata" if self.at_sym_ahead(1, "(") => {
                 self.bump();
                 let columns = self.column_decls()?;
-                let mut urls = Vec::new();
-                if let Tok::QuotedIdent(url) = self.peek().clone() {
-                    let span = self.bump().span;
-                    urls.push(Expr::new(ExprKind::Literal(crate::ast::Literal::String(url)), span));
-                } else {
-                    self.expect_sym("[")?;
-                    while !self.at_sym("]") {
-                        urls.push(self.or_expr()?);
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                    self.expect_sym("]")?;
-                }
+                let urls = self.bracketed_values()?;
                 if self.eat_word("with") {
                     self.paren_options()?;
                 }

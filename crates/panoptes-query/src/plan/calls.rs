@@ -1,10 +1,8 @@
 //! Function calls in scalar position: special forms (`iff`, `case`, `isempty`, `ago`,
 //! `toscalar`, typed constructors, window functions), user functions, then the registry.
 
-use std::sync::Arc;
-
 use datafusion::common::{DFSchema, ScalarValue};
-use datafusion::logical_expr::{Expr, LogicalPlanBuilder, Subquery, when};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, when};
 use panoptes_domain::KqlType;
 use panoptes_kql::ast::{Expr as Ast, ExprKind, Literal, OptionArg};
 use panoptes_kql::{Diagnostic, Span, closest};
@@ -208,11 +206,7 @@ impl Planner<'_> {
                     LogicalPlanBuilder::from(plan).project(vec![col(&first)]).and_then(|b| b.limit(0, Some(1))),
                     span,
                 )?;
-                return Ok(Expr::ScalarSubquery(Subquery {
-                    subquery: Arc::new(plan),
-                    outer_ref_columns: vec![],
-                    spans: Default::default(),
-                }));
+                return Ok(super::scalar_subquery(plan));
             }
             "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "decimal" | "guid" => {
                 arity(1, 1)?;
@@ -372,15 +366,15 @@ impl Planner<'_> {
                 }
             }
             "format_timespan" => {
-                if let Some(format) = literal(1) {
-                    if matches!(format, "c" | "g" | "G") || format.starts_with('%') {
-                        return Err(Diagnostic::error(
-                            "KQL_ARGUMENTS",
-                            format!("`{format}` is not a supported timespan format"),
-                            args[1].span,
-                        )
-                        .with_help("use custom specifiers such as 'd.hh:mm:ss.fff'"));
-                    }
+                if let Some(format) = literal(1)
+                    && (matches!(format, "c" | "g" | "G") || format.starts_with('%'))
+                {
+                    return Err(Diagnostic::error(
+                        "KQL_ARGUMENTS",
+                        format!("`{format}` is not a supported timespan format"),
+                        args[1].span,
+                    )
+                    .with_help("use custom specifiers such as 'd.hh:mm:ss.fff'"));
                 }
             }
             _ => {}

@@ -389,6 +389,15 @@ fn body_refers_to_tables(expr: &Ast) -> bool {
     matches!(expr.kind, ExprKind::Pipe(..) | ExprKind::Source(_))
 }
 
+/// A one-row, one-column plan as a scalar value (`toscalar`, `has_any (T)`, make-series bounds).
+pub(crate) fn scalar_subquery(plan: LogicalPlan) -> Expr {
+    Expr::ScalarSubquery(datafusion::logical_expr::Subquery {
+        subquery: Arc::new(plan),
+        outer_ref_columns: vec![],
+        spans: Default::default(),
+    })
+}
+
 /// A column reference by plain name.
 pub(crate) fn col(name: &str) -> Expr {
     Expr::Column(Column::new_unqualified(name))
@@ -423,9 +432,4 @@ pub(crate) fn schema_names(schema: &DFSchema) -> Vec<String> {
 
 pub(crate) fn build(builder: datafusion::error::Result<LogicalPlanBuilder>, span: Span) -> PResult<LogicalPlan> {
     builder.and_then(LogicalPlanBuilder::build).map_err(|e| df_error(e, span))
-}
-
-#[allow(dead_code)]
-fn arc_plan(plan: LogicalPlan) -> Arc<LogicalPlan> {
-    Arc::new(plan)
 }

@@ -262,11 +262,7 @@ impl Planner<'_> {
                 .and_then(|b| b.project(vec![list.alias("__list")])),
             span,
         )?;
-        Ok(Expr::ScalarSubquery(Subquery {
-            subquery: std::sync::Arc::new(plan),
-            outer_ref_columns: vec![],
-            spans: Default::default(),
-        }))
+        Ok(super::scalar_subquery(plan))
     }
 
     pub(crate) fn lower(&self, expr: Expr, schema: &DFSchema) -> Expr {

@@ -3,7 +3,7 @@
 
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions_aggregate::expr_fn as agg;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Subquery, cast};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast};
 use panoptes_domain::KqlType;
 use panoptes_kql::ast::{ExprKind, MakeSeries};
 use panoptes_kql::{Diagnostic, Span};
@@ -36,11 +36,7 @@ impl Planner<'_> {
                             .aggregate(Vec::<Expr>::new(), vec![aggregate.alias("__bound")]),
                         span,
                     )?;
-                    Ok(Expr::ScalarSubquery(Subquery {
-                        subquery: std::sync::Arc::new(plan),
-                        outer_ref_columns: vec![],
-                        spans: Default::default(),
-                    }))
+                    Ok(super::scalar_subquery(plan))
                 }
             }
         };
