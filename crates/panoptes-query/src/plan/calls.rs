@@ -254,6 +254,15 @@ impl Planner<'_> {
                 planned.push(super::scalar::lit_str(target.name()));
                 return Ok(functions::row_call("extract_typed", target, functions::extract_typed_fn, planned));
             }
+            "pack_all" => {
+                // Every column of the row as one bag.
+                let mut planned = Vec::new();
+                for field in schema.fields() {
+                    planned.push(super::scalar::lit_str(field.name()));
+                    planned.push(col(field.name()));
+                }
+                return Ok(functions::row_call("bag_pack", KqlType::Dynamic, functions::bag_pack_fn, planned));
+            }
             "bag_pack_columns" => {
                 // Keys are the column names.
                 let mut planned = Vec::new();
