@@ -115,8 +115,8 @@ impl Parser {
         Ok(Operator::Range { name, from, to, step })
     }
 
-    pub(super) fn search_body(&mut self) -> PResult<Operator> {
-        let options = self.options()?;
+    /// The optional `in (T1, T2*, ...)` of `search` and `find`.
+    fn in_tables(&mut self) -> PResult<Vec<crate::ast::Ident>> {
         let mut tables = Vec::new();
         if self.eat_word("in") {
             self.expect_sym("(")?;
@@ -128,23 +128,19 @@ impl Parser {
             }
             self.expect_sym(")")?;
         }
+        Ok(tables)
+    }
+
+    pub(super) fn search_body(&mut self) -> PResult<Operator> {
+        let options = self.options()?;
+        let tables = self.in_tables()?;
         let predicate = self.or_expr()?;
         Ok(Operator::Search { options, tables, predicate })
     }
 
     pub(super) fn find_body(&mut self) -> PResult<Operator> {
         self.options()?;
-        let mut tables = Vec::new();
-        if self.eat_word("in") {
-            self.expect_sym("(")?;
-            while !self.at_sym(")") {
-                tables.push(self.name_patterns_single()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            self.expect_sym(")")?;
-        }
+        let tables = self.in_tables()?;
         self.expect_word("where")?;
         let predicate = self.or_expr()?;
         let project =
