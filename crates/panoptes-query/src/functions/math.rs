@@ -14,11 +14,26 @@ macro_rules! unary_real {
     )*};
 }
 
-unary_real! {
+/// Logarithms and roots of negative numbers are null in Kusto, not NaN.
+macro_rules! unary_real_nonnegative {
+    ($($name:ident => $f:expr;)*) => {$(
+        pub(super) fn $name(a: &[Val]) -> Val {
+            match real(a, 0) {
+                Some(x) if x >= 0.0 || x.is_nan() => Val::Real(($f)(x)),
+                _ => Val::Null,
+            }
+        }
+    )*};
+}
+
+unary_real_nonnegative! {
     sqrt => f64::sqrt;
     log => f64::ln;
     log10 => f64::log10;
     log2 => f64::log2;
+}
+
+unary_real! {
     exp => f64::exp;
     exp2 => f64::exp2;
     exp10 => |x: f64| 10f64.powf(x);
