@@ -115,16 +115,7 @@ impl Parser {
 
     /// `( item, item, ... )` where items may be pipelines (subqueries).
     pub(super) fn paren_list(&mut self) -> PResult<Vec<Expr>> {
-        self.expect_sym("(")?;
-        let mut items = Vec::new();
-        while !self.at_sym(")") {
-            items.push(self.pipeline()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        self.expect_sym(")")?;
-        Ok(items)
+        self.delimited("(", ")", Self::pipeline)
     }
 
     pub(super) fn additive_expr(&mut self) -> PResult<Expr> {

@@ -133,6 +133,25 @@ impl Parser {
         Diagnostic::error("KQL_SYNTAX", format!("expected {expected}, found {found}"), self.span())
     }
 
+    /// `open item, item, ... close` (a trailing comma is allowed).
+    fn delimited<T>(
+        &mut self,
+        open: &str,
+        close: &str,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
+        self.expect_sym(open)?;
+        let mut items = Vec::new();
+        while !self.at_sym(close) {
+            items.push(item(self)?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.expect_sym(close)?;
+        Ok(items)
+    }
+
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {

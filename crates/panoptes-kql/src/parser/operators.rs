@@ -341,16 +341,7 @@ impl Parser {
 
     /// `(name = value, ...)`.
     pub(super) fn paren_options(&mut self) -> PResult<Vec<OptionArg>> {
-        self.expect_sym("(")?;
-        let mut options = Vec::new();
-        while !self.at_sym(")") {
-            options.push(self.option()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        self.expect_sym(")")?;
-        Ok(options)
+        self.delimited("(", ")", Self::option)
     }
 
     pub(super) fn additive_or_name(&mut self) -> PResult<Expr> {

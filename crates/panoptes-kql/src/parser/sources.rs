@@ -13,16 +13,7 @@ impl Parser {
             let span = self.bump().span;
             return Ok(vec![Expr::new(ExprKind::Literal(crate::ast::Literal::String(single)), span)]);
         }
-        self.expect_sym("[")?;
-        let mut values = Vec::new();
-        while !self.at_sym("]") {
-            values.push(self.or_expr()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        self.expect_sym("]")?;
-        Ok(values)
+        self.delimited("[", "]", Self::or_expr)
     }
 
     /// A source at the start of a pipeline, if one stands there.
@@ -117,18 +108,10 @@ impl Parser {
 
     /// The optional `in (T1, T2*, ...)` of `search` and `find`.
     fn in_tables(&mut self) -> PResult<Vec<crate::ast::Ident>> {
-        let mut tables = Vec::new();
-        if self.eat_word("in") {
-            self.expect_sym("(")?;
-            while !self.at_sym(")") {
-                tables.push(self.name_patterns_single()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            self.expect_sym(")")?;
+        if !self.eat_word("in") {
+            return Ok(Vec::new());
         }
-        Ok(tables)
+        self.delimited("(", ")", Self::name_patterns_single)
     }
 
     pub(super) fn search_body(&mut self) -> PResult<Operator> {
