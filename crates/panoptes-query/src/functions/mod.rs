@@ -367,3 +367,8 @@ pub fn list_to_dynamic_set_fn(args: &[Val]) -> Val {
     }
     Val::Dyn(serde_json::Value::Array(out))
 }
+
+/// `array_slice(array, start, end)`.
+pub fn array_slice_fn(args: &[Val]) -> Val {
+    dynamic::array_slice(args)
+}

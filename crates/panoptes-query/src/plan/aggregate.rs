@@ -37,6 +37,10 @@ pub(crate) enum Post {
     ToDynamic,
     /// A list becomes a dynamic array without duplicates, in first-seen order.
     ToDynamicSet,
+    /// `make_list(x, n)`: at most n items.
+    ToDynamicCapped(usize),
+    /// `make_set(x, n)`: at most n distinct items.
+    ToDynamicSetCapped(usize),
     /// A list of bags merges into one bag.
     MergeBags,
     /// A list of sets merges into one set (hll_merge).
@@ -57,7 +61,8 @@ impl Planner<'_> {
         schema: &DFSchema,
         keys: &[String],
     ) -> PResult<Vec<AggPart>> {
-        let arg_name = |i: usize| args.get(i).and_then(default_name).unwrap_or_default();
+        // `sum(toint(v))` is named `sum_v`: the name follows the column inside calls.
+        let arg_name = |i: usize| args.get(i).and_then(aggregate_argument_name).unwrap_or_default();
         let need = |n: usize| -> PResult<()> {
             if args.len() < n {
                 return Err(Diagnostic::error(
@@ -83,7 +88,8 @@ impl Planner<'_> {
             "countif" => {
                 need(1)?;
                 let p = self.predicate(&args[0], schema)?;
-                Ok(vec![part(filtered(agg::count(lit(1i64)), p, span)?, Post::ZeroIfNull, "countif_".into())])
+                let name = format!("countif_{}", args[0].as_name().unwrap_or_default());
+                Ok(vec![part(filtered(agg::count(lit(1i64)), p, span)?, Post::ZeroIfNull, name)])
             }
             "dcount" | "count_distinct" => {
                 need(1)?;
@@ -203,7 +209,18 @@ impl Planner<'_> {
                 } else {
                     "list"
                 };
-                let post = if is_set { Post::ToDynamicSet } else { Post::ToDynamic };
+                // An optional maximum size: the last argument (after the predicate of `_if`).
+                let size_arg = if name.ends_with("_if") { args.get(2) } else { args.get(1) };
+                let max_size = match size_arg {
+                    Some(a) => Some(self.constant_count(a, name)?),
+                    None => None,
+                };
+                let post = match (is_set, max_size) {
+                    (true, Some(n)) => Post::ToDynamicSetCapped(n),
+                    (true, None) => Post::ToDynamicSet,
+                    (false, Some(n)) => Post::ToDynamicCapped(n),
+                    (false, None) => Post::ToDynamic,
+                };
                 Ok(vec![part(a, post, format!("{prefix}_{}", arg_name(0)))])
             }
             "make_bag" | "make_bag_if" | "hll_merge" => {
@@ -336,6 +353,22 @@ fn filtered(aggregate: Expr, predicate: Expr, span: Span) -> PResult<Expr> {
     aggregate.filter(predicate).build().map_err(|e| super::df_error(e, span))
 }
 
+/// The column an aggregate's output is named after: `sum(v)` and `sum(toint(v))` give `v`;
+/// calls of several arguments give no name (`make_bag(bag_pack(k, v))` is `bag_`).
+fn aggregate_argument_name(expr: &Ast) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Call { args, .. } if args.len() == 1 => aggregate_argument_name(&args[0]),
+        ExprKind::Call { .. } => None,
+        _ => default_name(expr),
+    }
+}
+
+/// The first `n` items of a dynamic array.
+fn capped(array: Expr, n: usize) -> Expr {
+    let args = vec![array, lit(0i64), lit(n as i64 - 1)];
+    functions::row_call("array_slice", KqlType::Dynamic, functions::array_slice_fn, args)
+}
+
 /// Applies the post-step to an aggregated column.
 pub(crate) fn apply_post(post: &Post, value: Expr, schema: &DFSchema) -> Expr {
     match post {
@@ -354,6 +387,13 @@ pub(crate) fn apply_post(post: &Post, value: Expr, schema: &DFSchema) -> Expr {
         Post::ToDynamicSet => {
             functions::row_call("to_dynamic_set", KqlType::Dynamic, functions::list_to_dynamic_set_fn, vec![value])
         }
+        Post::ToDynamicCapped(n) => {
+            capped(functions::row_call("to_dynamic", KqlType::Dynamic, functions::list_to_dynamic_fn, vec![value]), *n)
+        }
+        Post::ToDynamicSetCapped(n) => capped(
+            functions::row_call("to_dynamic_set", KqlType::Dynamic, functions::list_to_dynamic_set_fn, vec![value]),
+            *n,
+        ),
         Post::MergeBags => functions::row_call("merge_bags", KqlType::Dynamic, functions::merge_bags_fn, vec![value]),
         Post::MergeSets => functions::row_call("merge_sets", KqlType::Dynamic, functions::merge_sets_fn, vec![value]),
         Post::Percentile(p, t) => {

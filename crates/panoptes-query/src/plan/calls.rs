@@ -174,7 +174,23 @@ impl Planner<'_> {
             "not" => {
                 arity(1, 1)?;
                 let v = self.scalar(&args[0], schema)?;
-                return Ok(Expr::Not(Box::new(cast_to(v, KqlType::Bool, schema))));
+                // A comparison with null is false in Kusto, so its negation is true.
+                let v = match v {
+                    Expr::BinaryExpr(ref b)
+                        if matches!(
+                            b.op,
+                            datafusion::logical_expr::Operator::Eq
+                                | datafusion::logical_expr::Operator::Lt
+                                | datafusion::logical_expr::Operator::LtEq
+                                | datafusion::logical_expr::Operator::Gt
+                                | datafusion::logical_expr::Operator::GtEq
+                        ) =>
+                    {
+                        datafusion::functions::core::expr_fn::coalesce(vec![v, datafusion::logical_expr::lit(false)])
+                    }
+                    other => cast_to(other, KqlType::Bool, schema),
+                };
+                return Ok(Expr::Not(Box::new(v)));
             }
             "now" => {
                 arity(0, 1)?;
