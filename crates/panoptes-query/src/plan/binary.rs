@@ -165,12 +165,16 @@ impl Planner<'_> {
                 .with_help("convert one side first, e.g. `tostring(a) == tostring(b)`"));
             }
             (Bool, Int | Long) | (Int | Long, Bool) => (cast_to(l, Long, schema), cast_to(r, Long, schema)),
+            (a, b) if a == b => (l, r),
+            // Mixed int/real compares as real (`i between (1.5 .. 2.5)` must not truncate 1.5).
+            (Int | Long, Real | Decimal) | (Real | Decimal, Int | Long) => {
+                (cast(l, DataType::Float64), cast(r, DataType::Float64))
+            }
+            (Int | Long | Real | Decimal, Int | Long | Real | Decimal) => (l, r),
             (_, _) if converts(&r, lt, schema) => (l, cast_to(r, lt, schema)),
             (_, _) if converts(&l, rt, schema) => (cast_to(l, rt, schema), r),
             (Dynamic, other) => (cast_to(l, other, schema), r),
             (other, Dynamic) => (l, cast_to(r, other, schema)),
-            (a, b) if a == b => (l, r),
-            (Int | Long | Real | Decimal, Int | Long | Real | Decimal) => (l, r),
             (Guid, String) | (String, Guid) => (l, r),
             // Real queries compare numeric text with numbers: compare as numbers.
             (String, Int | Long | Real | Decimal) if !is_literal(&l) => (cast_to(l, rt, schema), r),
