@@ -126,7 +126,6 @@ fn with_tenant_columns(table: ResultTable, source: &TenantSource) -> ResultTable
     if !has_name {
         columns.push(("TenantName".to_string(), KqlType::String));
     }
-    let added = columns.len();
     columns.extend(table.columns.iter().cloned());
     let batches = table
         .batches
@@ -148,7 +147,6 @@ fn with_tenant_columns(table: ResultTable, source: &TenantSource) -> ResultTable
             RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).ok()
         })
         .collect();
-    let _ = added;
     ResultTable { columns, batches, truncated: table.truncated, render: table.render }
 }
 

@@ -85,7 +85,7 @@ impl Parser {
             "distinct" => Operator::Distinct(self.named_exprs()?),
             "join" | "lookup" => {
                 let options = self.options()?;
-                let right = self.operand_table()?;
+                let right = self.or_expr()?;
                 let on = if self.eat_word("on") { self.join_conditions()? } else { Vec::new() };
                 if word == "join" {
                     Operator::Join { options, right, on }
@@ -110,13 +110,13 @@ impl Parser {
             }
             "parse" | "parse-where" => {
                 let options = self.options()?;
-                let source = self.additive_or_name()?;
+                let source = self.or_expr()?;
                 self.expect_word("with")?;
                 let pattern = self.parse_pattern()?;
                 Operator::Parse { kind_where: word == "parse-where", options, source, pattern }
             }
             "parse-kv" => {
-                let source = self.additive_or_name()?;
+                let source = self.or_expr()?;
                 self.expect_word("as")?;
                 let columns = self.column_decls()?;
                 let options = if self.eat_word("with") { self.paren_options()? } else { Vec::new() };
@@ -334,7 +334,7 @@ impl Parser {
                 let span = self.bump().span;
                 Expr::new(ExprKind::Name(word), span)
             }
-            _ => self.unary_value()?,
+            _ => self.or_expr()?,
         };
         Ok(OptionArg { name, value })
     }
@@ -342,14 +342,6 @@ impl Parser {
     /// `(name = value, ...)`.
     pub(super) fn paren_options(&mut self) -> PResult<Vec<OptionArg>> {
         self.delimited("(", ")", Self::option)
-    }
-
-    pub(super) fn additive_or_name(&mut self) -> PResult<Expr> {
-        self.or_expr()
-    }
-
-    pub(super) fn unary_value(&mut self) -> PResult<Expr> {
-        self.or_expr()
     }
 
     /// Names with `*` wildcards: `Col*, *Id, Exact`.
@@ -380,14 +372,6 @@ impl Parser {
             None
         };
         Ok(SortKey { expr, asc, nulls_first })
-    }
-
-    /// The right side of join/lookup, or a table operand: `(subquery)` or a name.
-    fn operand_table(&mut self) -> PResult<Expr> {
-        if self.at_sym("(") {
-            return self.or_expr();
-        }
-        self.or_expr()
     }
 
     fn join_conditions(&mut self) -> PResult<Vec<JoinCondition>> {

@@ -380,13 +380,9 @@ pub(crate) enum Planned {
 fn lambda_is_tabular(lambda: &Lambda, planner: &Planner<'_>) -> bool {
     lambda.params.iter().any(|p| p.type_name == "*")
         || lambda.body.iter().rev().find_map(|s| match s {
-            Statement::Expr(e) => Some(planner.is_tabular(e) || body_refers_to_tables(e)),
+            Statement::Expr(e) => Some(planner.is_tabular(e)),
             _ => None,
         }) == Some(true)
-}
-
-fn body_refers_to_tables(expr: &Ast) -> bool {
-    matches!(expr.kind, ExprKind::Pipe(..) | ExprKind::Source(_))
 }
 
 /// A one-row, one-column plan as a scalar value (`toscalar`, `has_any (T)`, make-series bounds).

@@ -13,7 +13,7 @@ use super::calls::AGGREGATES;
 use super::operators::default_name;
 use super::{PResult, Planner, build, col};
 use crate::functions;
-use crate::types::{DATETIME, kql_type};
+use crate::types::kql_type;
 
 impl Planner<'_> {
     pub(super) fn make_series(&mut self, input: LogicalPlan, series: &MakeSeries, span: Span) -> PResult<LogicalPlan> {
@@ -139,7 +139,6 @@ impl Planner<'_> {
             vec![ticks(from), ticks(step), count, axis_kind],
         );
         final_exprs.push(axis_values.alias(axis_name));
-        let _ = DATETIME;
         build(LogicalPlanBuilder::from(collected).project(final_exprs), span)
     }
 }
