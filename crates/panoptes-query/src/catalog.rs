@@ -121,3 +121,34 @@ pub fn defender_tables() -> &'static BTreeMap<String, TableSchema> {
 pub fn defender_schema_text() -> &'static str {
     DEFENDER_TABLES
 }
+
+/// A table name from before Defender ATP's 2020 renames: the table it now reads, and the old
+/// column names it keeps beside the new ones (old, new).
+pub struct LegacyTable {
+    /// The current table it reads.
+    pub current: &'static str,
+    /// Old column names, each an alias of a current column.
+    pub columns: &'static [(&'static str, &'static str)],
+}
+
+const DEVICE_ALIASES: &[(&str, &str)] =
+    &[("EventTime", "Timestamp"), ("MachineId", "DeviceId"), ("ComputerName", "DeviceName")];
+
+/// The renamed table behind a legacy name, if `name` is one.
+pub fn legacy_table(name: &str) -> Option<LegacyTable> {
+    let current = match name {
+        "ProcessCreationEvents" => "DeviceProcessEvents",
+        "NetworkCommunicationEvents" => "DeviceNetworkEvents",
+        "FileCreationEvents" => "DeviceFileEvents",
+        "RegistryEvents" => "DeviceRegistryEvents",
+        "LogonEvents" => "DeviceLogonEvents",
+        "ImageLoadEvents" => "DeviceImageLoadEvents",
+        "MiscEvents" => "DeviceEvents",
+        "MachineInfo" => "DeviceInfo",
+        "MachineNetworkInfo" => "DeviceNetworkInfo",
+        "AlertEvents" | "DeviceAlertEvents" => "AlertEvidence",
+        "DeviceTvmSoftwareInventoryVulnerabilities" => "DeviceTvmSoftwareVulnerabilities",
+        _ => return None,
+    };
+    Some(LegacyTable { current, columns: DEVICE_ALIASES })
+}

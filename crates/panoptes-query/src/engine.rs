@@ -23,6 +23,11 @@ pub trait TableCatalog: Send + Sync {
     fn table(&self, name: &str) -> Option<Arc<dyn TableProvider>>;
     /// Every table name, for wildcards and "did you mean" hints.
     fn table_names(&self) -> Vec<String>;
+    /// False for schema-only catalogs: data-driven plugins then leave their columns open
+    /// instead of querying for them.
+    fn has_data(&self) -> bool {
+        true
+    }
 }
 
 /// The Defender hunting schema with empty tables: for planning and checking queries.
@@ -37,6 +42,10 @@ impl TableCatalog for SchemaCatalog {
 
     fn table_names(&self) -> Vec<String> {
         crate::catalog::defender_tables().keys().cloned().collect()
+    }
+
+    fn has_data(&self) -> bool {
+        false
     }
 }
 
@@ -106,7 +115,10 @@ impl Engine {
     /// Parses and plans without running.
     pub fn plan(&self, query: &str, catalog: &dyn TableCatalog, now_ns: i64) -> Result<PlannedQuery> {
         let ast = panoptes_kql::parse(query).map_err(QueryError::Parse)?;
-        Planner::new(catalog, now_ns).plan_query(&ast).map_err(QueryError::Plan)
+        let probe = KeyProbe { memory_bytes: self.limits.memory_bytes, timeout: self.limits.timeout };
+        let planner = Planner::new(catalog, now_ns);
+        let planner = if catalog.has_data() { planner.with_probe(&probe) } else { planner };
+        planner.plan_query(&ast).map_err(QueryError::Plan)
     }
 
     /// Parses, plans and runs a query.
@@ -163,6 +175,52 @@ impl Engine {
 impl Default for Engine {
     fn default() -> Self {
         Self::new(QueryLimits::default())
+    }
+}
+
+/// Runs the key-finding queries of data-driven plugins during planning. Planning is
+/// synchronous and may itself run inside an async task, so each probe gets its own thread and
+/// single-threaded runtime.
+struct KeyProbe {
+    memory_bytes: usize,
+    timeout: Duration,
+}
+
+impl crate::plan::DataProbe for KeyProbe {
+    fn distinct_strings(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        limit: usize,
+    ) -> std::result::Result<Vec<String>, String> {
+        let run = || -> std::result::Result<Vec<String>, String> {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_time().build().map_err(|e| e.to_string())?;
+            let env = RuntimeEnvBuilder::new()
+                .with_memory_limit(self.memory_bytes, 1.0)
+                .build_arc()
+                .map_err(|e| e.to_string())?;
+            let ctx = SessionContext::new_with_config_rt(SessionConfig::new().with_target_partitions(2), env);
+            let work = async {
+                let frame = ctx.execute_logical_plan(plan).await?.limit(0, Some(limit))?;
+                frame.collect().await
+            };
+            let batches = runtime
+                .block_on(async { tokio::time::timeout(self.timeout, work).await })
+                .map_err(|_| format!("timed out after {:?}", self.timeout))?
+                .map_err(|e| e.to_string())?;
+            let mut values = Vec::new();
+            for batch in &batches {
+                let column =
+                    datafusion::arrow::compute::cast(batch.column(0), &datafusion::arrow::datatypes::DataType::Utf8)
+                        .map_err(|e| e.to_string())?;
+                let Some(strings) = column.as_any().downcast_ref::<datafusion::arrow::array::StringArray>() else {
+                    continue;
+                };
+                values.extend(strings.iter().flatten().map(str::to_string));
+            }
+            Ok(values)
+        };
+        std::thread::scope(|scope| scope.spawn(run).join().unwrap_or_else(|_| Err("the probe panicked".into())))
     }
 }
 

@@ -343,7 +343,13 @@ impl Parser {
                 self.expect_sym("}")?;
                 DynLiteral::Object(entries)
             }
-            Tok::Str(s) => DynLiteral::String(s),
+            Tok::Str(mut s) => {
+                while let Tok::Str(next) = self.peek().clone() {
+                    self.bump();
+                    s.push_str(&next);
+                }
+                DynLiteral::String(s)
+            }
             // `['x']` lexes as a quoted identifier; inside dynamic it is a one-element array.
             Tok::QuotedIdent(s) => DynLiteral::Array(vec![DynLiteral::String(s)]),
             Tok::Int(i) => DynLiteral::Long(if negative { -i } else { i }),

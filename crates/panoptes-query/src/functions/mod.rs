@@ -34,6 +34,11 @@ pub fn dynamic_get(args: &[Val]) -> Val {
     dynamic::get(args)
 }
 
+/// `bag_keys` semantics: the keys of a bag as a JSON array.
+pub fn bag_keys(args: &[Val]) -> Val {
+    dynamic::bag_keys(args)
+}
+
 /// `parse_json` semantics.
 pub fn parse_json_fn(args: &[Val]) -> Val {
     convert::parse_json(args)

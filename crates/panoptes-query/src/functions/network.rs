@@ -1,7 +1,7 @@
 //! IP address and URL functions (row-wise). Geo lookups need a GeoIP database, which this
 //! instance does not ship: they return empty values, not errors.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Map, Value as Json};
 
@@ -23,6 +23,52 @@ fn mask(prefix: u32) -> u32 {
 
 pub(super) fn parse_ipv4(a: &[Val]) -> Val {
     ipv4_with_prefix(&s(a, 0)).map_or(Val::Null, |(ip, p)| Val::Long(i64::from(ip & mask(p))))
+}
+
+/// An IPv6 or IPv4 address (IPv4 maps into `::ffff:0:0/96`) with an optional prefix length,
+/// masked: (address, prefix in IPv6 bits).
+fn ipv6_with_prefix(text: &str) -> Option<u128> {
+    let text = text.trim();
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p.trim().parse::<u32>().ok()?)),
+        None => (text, None),
+    };
+    let (ip, prefix) = match addr.parse::<Ipv6Addr>() {
+        Ok(v6) => (u128::from(v6), prefix.unwrap_or(128)),
+        Err(_) => {
+            let v4 = addr.parse::<Ipv4Addr>().ok()?;
+            (u128::from(v4.to_ipv6_mapped()), prefix.map_or(128, |p| p + 96))
+        }
+    };
+    if prefix > 128 {
+        return None;
+    }
+    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    Some(ip & mask)
+}
+
+/// `parse_ipv6`: the canonical form, eight four-digit hex groups.
+pub(super) fn parse_ipv6(a: &[Val]) -> Val {
+    ipv6_with_prefix(&s(a, 0)).map_or(Val::Null, |ip| {
+        let groups: Vec<String> = (0..8).rev().map(|i| format!("{:04x}", (ip >> (i * 16)) & 0xffff)).collect();
+        Val::Str(groups.join(":"))
+    })
+}
+
+/// `ipv6_compare(a, b [, prefix])`: -1, 0 or 1.
+pub(super) fn ipv6_compare(a: &[Val]) -> Val {
+    let prefix = a.get(2).and_then(Val::to_long);
+    let with = |i: usize| {
+        let text = s(a, i);
+        match prefix {
+            Some(p) => ipv6_with_prefix(&format!("{}/{p}", text.split('/').next().unwrap_or_default())),
+            None => ipv6_with_prefix(&text),
+        }
+    };
+    match (with(0), with(1)) {
+        (Some(x), Some(y)) => Val::Long(x.cmp(&y) as i64),
+        _ => Val::Null,
+    }
 }
 
 pub(super) fn ipv4_is_private(a: &[Val]) -> Val {

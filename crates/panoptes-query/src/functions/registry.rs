@@ -2,7 +2,7 @@
 
 use panoptes_domain::KqlType::{self, Bool, Datetime, Dynamic, Int, Long, Real, String as Str, Timespan};
 
-use super::{convert, datetime, dynamic, encoding, math, network, series, string};
+use super::{convert, datetime, dynamic, encoding, math, network, series, string, strops};
 use crate::value::Val;
 
 /// How a function's result type is found.
@@ -59,6 +59,7 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "extract" => f(3, 4, Str, string::extract),
         "extract_all" | "extractall" => f(2, 3, Dynamic, string::extract_all),
         "indexof" => f(2, 5, Long, string::indexof),
+        "has_any_index" => f(2, 2, Long, strops::has_any_index),
         "indexof_regex" => f(2, 5, Long, string::indexof_regex),
         "countof" => f(2, 3, Long, string::countof),
         "reverse" => f(1, 1, Str, string::reverse),
@@ -120,7 +121,7 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "format_timespan" => f(2, 2, Str, datetime::format_timespan),
         // Dynamic.
         "array_length" => f(1, 1, Long, dynamic::array_length),
-        "pack_array" => f(0, MANY, Dynamic, dynamic::pack_array),
+        "pack_array" => f(0, 4 * MANY, Dynamic, dynamic::pack_array),
         "pack" | "bag_pack" | "pack_dictionary" => f(0, MANY, Dynamic, dynamic::bag_pack),
         "bag_keys" => f(1, 1, Dynamic, dynamic::bag_keys),
         "bag_has_key" => f(2, 2, Bool, dynamic::bag_has_key),
@@ -190,6 +191,8 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "min_of" => same(1, MANY, 0, math::min_of),
         // Network and paths.
         "parse_ipv4" => f(1, 1, Long, network::parse_ipv4),
+        "parse_ipv6" => f(1, 1, Str, network::parse_ipv6),
+        "ipv6_compare" => f(2, 3, Long, network::ipv6_compare),
         "ipv4_is_private" => f(1, 1, Bool, network::ipv4_is_private),
         "ipv4_is_in_range" => f(2, 2, Bool, network::ipv4_is_in_range),
         "ipv4_is_in_any_range" => f(2, MANY, Bool, network::ipv4_is_in_any_range),
@@ -225,6 +228,7 @@ pub fn names() -> &'static [&'static str] {
         "extract",
         "extract_all",
         "indexof",
+        "has_any_index",
         "indexof_regex",
         "countof",
         "reverse",
@@ -326,6 +330,8 @@ pub fn names() -> &'static [&'static str] {
         "max_of",
         "min_of",
         "parse_ipv4",
+        "parse_ipv6",
+        "ipv6_compare",
         "ipv4_is_private",
         "ipv4_is_in_range",
         "ipv4_is_in_any_range",

@@ -235,3 +235,19 @@ fn has_term(hay: &str, needle: &Needle, check_start: bool, check_end: bool) -> b
 fn is_term_char(c: char) -> bool {
     c.is_alphanumeric()
 }
+
+/// `has_any_index(source, values)`: the index in `values` of the first one `source` has as a
+/// term (case-insensitive), or -1.
+pub(super) fn has_any_index(a: &[crate::value::Val]) -> crate::value::Val {
+    use crate::value::Val;
+    let hay = a.first().map(Val::to_kql_string).unwrap_or_default().to_lowercase();
+    let items: Vec<String> = match a.get(1) {
+        Some(Val::Dyn(serde_json::Value::Array(items))) => {
+            items.iter().map(|i| Val::Dyn(i.clone()).to_kql_string()).collect()
+        }
+        Some(other) => vec![other.to_kql_string()],
+        None => vec![],
+    };
+    let found = items.iter().position(|item| !item.is_empty() && has_term(&hay, &Needle::new(item, false), true, true));
+    Val::Long(found.map_or(-1, |i| i as i64))
+}

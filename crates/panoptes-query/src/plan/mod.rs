@@ -6,6 +6,7 @@
 mod aggregate;
 mod binary;
 mod calls;
+mod evaluate;
 mod join;
 mod mv_apply;
 mod operators;
@@ -29,6 +30,7 @@ use panoptes_kql::ast::{ColumnDecl, Expr as Ast, ExprKind, Query, Statement};
 use panoptes_kql::{Diagnostic, Span, closest};
 
 use crate::engine::TableCatalog;
+pub use evaluate::DataProbe;
 
 pub(crate) type PResult<T> = Result<T, Diagnostic>;
 
@@ -81,6 +83,11 @@ pub struct Planner<'a> {
     order: Vec<datafusion::logical_expr::SortExpr>,
     depth: usize,
     next_id: usize,
+    /// Runs key-finding queries for data-driven plugins; none when planning on schema alone.
+    probe: Option<&'a dyn DataProbe>,
+    /// A data-driven plugin ran without a probe: its columns are unknown, so unknown names
+    /// bind as dynamic nulls from here on.
+    open_schema: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -96,7 +103,15 @@ impl<'a> Planner<'a> {
             order: Vec::new(),
             depth: 0,
             next_id: 0,
+            probe: None,
+            open_schema: false,
         }
+    }
+
+    /// Lets data-driven plugins (`pivot`, `bag_unpack`) find their columns by running `probe`.
+    pub fn with_probe(mut self, probe: &'a dyn DataProbe) -> Self {
+        self.probe = Some(probe);
+        self
     }
 
     /// Plans a parsed query; its first tabular statement is the result.
@@ -258,6 +273,11 @@ impl<'a> Planner<'a> {
         if name.contains('*') {
             return self.union_of_pattern(name, span);
         }
+        if self.catalog.table(name).is_none()
+            && let Some(legacy) = crate::catalog::legacy_table(name)
+        {
+            return self.legacy_table(&legacy, span);
+        }
         let Some(provider) = self.catalog.table(name) else {
             let names = self.catalog.table_names();
             let mut d = Diagnostic::error("KQL_UNKNOWN_TABLE", format!("unknown table or tabular name `{name}`"), span);
@@ -270,6 +290,19 @@ impl<'a> Planner<'a> {
             .and_then(LogicalPlanBuilder::build)
             .map_err(|e| df_error(e, span))?;
         unqualify(plan, span)
+    }
+
+    /// A pre-rename table name: its current table, with the old column names added.
+    fn legacy_table(&mut self, legacy: &crate::catalog::LegacyTable, span: Span) -> PResult<LogicalPlan> {
+        let plan = self.table_by_name(legacy.current, span)?;
+        let names = schema_names(plan.schema());
+        let mut exprs: Vec<Expr> = names.iter().map(|n| col(n)).collect();
+        for (old, new) in legacy.columns {
+            if names.iter().any(|n| n == new) && !names.iter().any(|n| n == old) {
+                exprs.push(col(new).alias(*old));
+            }
+        }
+        build(LogicalPlanBuilder::from(plan).project(exprs), span)
     }
 
     /// The serialized order, if every column it sorts by is still in `schema`.

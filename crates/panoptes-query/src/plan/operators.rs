@@ -199,7 +199,7 @@ impl Planner<'_> {
                 let expr = self.scalar(&item.expr, &schema)?;
                 let name = match item.names.first() {
                     Some(n) => n.name.clone(),
-                    None => match default_name(&item.expr) {
+                    None => match default_name(&item.expr).or_else(|| conversion_name(&item.expr)) {
                         Some(n) => n,
                         None => loop {
                             column_number += 1;
@@ -387,6 +387,31 @@ pub(crate) fn default_name(expr: &Ast) -> Option<String> {
             (ExprKind::Literal(panoptes_kql::ast::Literal::Long(i)), Some(b)) => Some(format!("{b}_{i}")),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// Kusto names an unnamed type conversion after what it converts: `tostring(d.key)` is `d_key`.
+fn conversion_name(expr: &Ast) -> Option<String> {
+    const CONVERSIONS: &[&str] = &[
+        "tostring",
+        "toint",
+        "tolong",
+        "todouble",
+        "toreal",
+        "tobool",
+        "toboolean",
+        "todatetime",
+        "totimespan",
+        "todynamic",
+        "toguid",
+        "todecimal",
+        "parse_json",
+    ];
+    match &expr.kind {
+        ExprKind::Call { name, args, named } if args.len() == 1 && named.is_empty() => {
+            CONVERSIONS.contains(&name.to_ascii_lowercase().as_str()).then(|| default_name(&args[0])).flatten()
+        }
         _ => None,
     }
 }

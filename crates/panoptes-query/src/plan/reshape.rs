@@ -277,64 +277,6 @@ impl Planner<'_> {
         }
     }
 
-    pub(super) fn evaluate(
-        &mut self,
-        input: LogicalPlan,
-        plugin: &Ast,
-        declared: Option<&[ColumnDecl]>,
-        span: Span,
-    ) -> PResult<LogicalPlan> {
-        let ExprKind::Call { name, args, .. } = &plugin.kind else {
-            return Err(Diagnostic::error("KQL_SYNTAX", "`evaluate` needs a plugin call", span));
-        };
-        match name.as_str() {
-            "bag_unpack" => {
-                let schema = input.schema().clone();
-                let Some(bag) = args.first() else {
-                    return Err(Diagnostic::error("KQL_ARGUMENTS", "bag_unpack needs a column", span));
-                };
-                let bag_name = default_name(bag).unwrap_or_default();
-                let bag_expr = self.scalar(bag, &schema)?;
-                let bag_expr = self.as_dynamic(bag_expr, &schema);
-                let prefix = match args.get(1).map(|a| &a.kind) {
-                    Some(ExprKind::Literal(Literal::String(p))) => p.clone(),
-                    _ => String::new(),
-                };
-                let names = schema_names(&schema);
-                let mut outputs: Vec<Expr> = names.iter().filter(|n| **n != bag_name).map(|n| col(n)).collect();
-                if let Some(declared) = declared {
-                    outputs.clear();
-                    for c in declared {
-                        let t = KqlType::from_name(&c.type_name).unwrap_or(KqlType::Dynamic);
-                        if names.contains(&c.name.name) && c.name.name != bag_name {
-                            outputs.push(cast_to(col(&c.name.name), t, &schema).alias(&c.name.name));
-                        } else {
-                            let key = c.name.name.strip_prefix(prefix.as_str()).unwrap_or(&c.name.name);
-                            let value = functions::row_call(
-                                "get",
-                                KqlType::Dynamic,
-                                functions::dynamic_get,
-                                vec![bag_expr.clone(), lit_str(key)],
-                            );
-                            outputs.push(cast_to(value, t, &schema).alias(&c.name.name));
-                        }
-                    }
-                }
-                build(LogicalPlanBuilder::from(input).project(outputs), span)
-            }
-            "python" | "r" => Err(Diagnostic::error(
-                "KQL_UNSUPPORTED",
-                format!("evaluate {name}() is not supported: Panoptes never runs code inside queries"),
-                span,
-            )),
-            other => Err(Diagnostic::error(
-                "KQL_UNSUPPORTED",
-                format!("evaluate plugin `{other}` is not supported yet"),
-                span,
-            )),
-        }
-    }
-
     /// `invoke FileProfile()`: file-profile columns. Without a file-intelligence source they
     /// are empty (documented deviation) but the query plans and runs.
     fn file_profile(&mut self, input: LogicalPlan, span: Span) -> PResult<LogicalPlan> {

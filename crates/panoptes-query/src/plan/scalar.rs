@@ -131,6 +131,9 @@ impl Planner<'_> {
                 vec![col(WATCHLIST_ITEM), lit_str(name)],
             ));
         }
+        if self.open_schema {
+            return Ok(Expr::Literal(super::calls::typed_null(KqlType::Dynamic), None));
+        }
         let columns = schema_names(schema);
         let mut d = Diagnostic::error("KQL_UNKNOWN_COLUMN", format!("unknown column or name `{name}`"), span);
         if let Some(hint) = closest(name, columns.iter().map(String::as_str)) {
