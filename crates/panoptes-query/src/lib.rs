@@ -4,9 +4,9 @@
 //! Map: [`plan`] (AST → `LogicalPlan`), [`functions`] (KQL built-ins as UDFs; vectorized
 //! string predicates in `functions::strops`), [`engine`] (catalogs, limits, execution),
 //! [`hunt`] (per-tenant and combined multi-tenant runs), [`render`] (Kusto's value forms),
-//! [`catalog`] (the Defender schema), [`types`] (KQL ↔ Arrow types), [`value`] (row values).
+//! [`store_catalog`] (event-store tables for a tenant scope), [`value`] (row values). The
+//! schema ([`catalog`]) and KQL ↔ Arrow types ([`types`]) come from `panoptes-eventstore`.
 
-pub mod catalog;
 pub mod engine;
 mod error;
 pub mod format;
@@ -15,9 +15,11 @@ pub mod hunt;
 mod memory;
 pub mod plan;
 pub mod render;
-pub mod types;
+mod store_catalog;
 pub mod value;
 
 pub use engine::{Cancel, Engine, ExecuteOptions, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
 pub use error::{QueryError, Result};
 pub use memory::{LoadError, MemoryCatalog};
+pub use panoptes_eventstore::{catalog, types};
+pub use store_catalog::StoreCatalog;

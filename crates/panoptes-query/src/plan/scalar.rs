@@ -212,8 +212,12 @@ impl Planner<'_> {
                 return Err(Diagnostic::error("KQL_PLAN", "the `in` subquery has no columns", span));
             }
             let first = plan.schema().field(0).name().clone();
+            // A name of its own: DataFusion's decorrelation fails when the subquery's column
+            // has the outer column's name (`where h in (T | distinct h)`).
+            self.next_id += 1;
+            let alias = format!("__in_{}", self.next_id);
             let plan = super::build(
-                datafusion::logical_expr::LogicalPlanBuilder::from(plan).project(vec![col(&first)]),
+                datafusion::logical_expr::LogicalPlanBuilder::from(plan).project(vec![col(&first).alias(alias)]),
                 span,
             )?;
             let subquery =

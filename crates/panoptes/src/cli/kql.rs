@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use panoptes_domain::TenantScope;
+use panoptes_eventstore::EventStore;
 use panoptes_query::render;
 use panoptes_query::{
-    Engine, ExecuteOptions, MemoryCatalog, QueryError, QueryLimits, ResultTable, SchemaCatalog, TableCatalog,
+    Engine, ExecuteOptions, MemoryCatalog, QueryError, QueryLimits, ResultTable, SchemaCatalog, StoreCatalog,
+    TableCatalog,
 };
 use serde_json::{Value as Json, json};
 
@@ -31,6 +34,10 @@ enum KqlCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Run as of this instant (`now()` and `ago()` count from it), e.g. to replay a
+        /// recorded attack: 2020-10-19T00:00:00Z.
+        #[arg(long)]
+        now: Option<String>,
         /// The KQL query.
         query: String,
     },
@@ -66,10 +73,22 @@ enum Format {
 pub(crate) fn run(args: KqlArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().thread_stack_size(64 << 20).enable_all().build()?;
     match args.command {
-        KqlCommand::Run { data, format, query } => {
+        KqlCommand::Run { data, format, now, query } => {
             let catalog = catalog(data.as_deref())?;
             let engine = Engine::default();
-            match runtime.block_on(engine.execute(&query, catalog.as_ref(), &ExecuteOptions::default())) {
+            let now_ns = match now {
+                Some(text) => Some(
+                    chrono::DateTime::parse_from_rfc3339(&text)
+                        .ok()
+                        .and_then(|t| t.timestamp_nanos_opt())
+                        .with_context(|| {
+                            format!("--now {text}: expected an ISO-8601 instant such as 2020-10-19T00:00:00Z")
+                        })?,
+                ),
+                None => None,
+            };
+            let options = ExecuteOptions { now_ns, ..ExecuteOptions::default() };
+            match runtime.block_on(engine.execute(&query, catalog.as_ref(), &options)) {
                 Ok(table) => {
                     print_table(&table, format)?;
                     Ok(ExitCode::SUCCESS)
@@ -101,11 +120,21 @@ pub(crate) fn run(args: KqlArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The event store in `data` with every tenant in scope (the operator holds the directory),
+/// or empty Defender tables.
 fn catalog(data: Option<&std::path::Path>) -> anyhow::Result<Arc<dyn TableCatalog>> {
-    Ok(match data {
-        Some(dir) => Arc::new(MemoryCatalog::load_dir(dir).with_context(|| format!("loading {}", dir.display()))?),
-        None => Arc::new(MemoryCatalog::default()),
-    })
+    let Some(dir) = data else {
+        return Ok(Arc::new(MemoryCatalog::default()));
+    };
+    anyhow::ensure!(
+        dir.is_dir(),
+        "data directory {} does not exist; create it with `panoptes ingest --data {}`",
+        dir.display(),
+        dir.display()
+    );
+    let (store, _) = EventStore::open(dir, Default::default()).with_context(|| format!("opening {}", dir.display()))?;
+    let scope = TenantScope::local_operator(store.tenants());
+    Ok(Arc::new(StoreCatalog::new(Arc::new(store), scope)))
 }
 
 /// An error with its caret excerpt when it has a position.

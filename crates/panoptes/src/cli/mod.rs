@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module and owns its arguments.
 
+mod ingest;
 mod kql;
 
 use std::process::ExitCode;
@@ -18,12 +19,15 @@ pub(crate) struct Cli {
 enum Command {
     /// Run, check and batch-score KQL hunting queries.
     Kql(kql::KqlArgs),
+    /// Ingest telemetry files into one tenant of an event store.
+    Ingest(ingest::IngestArgs),
 }
 
 impl Cli {
     pub(crate) fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
             Command::Kql(args) => kql::run(args),
+            Command::Ingest(args) => ingest::run(args),
         }
     }
 }

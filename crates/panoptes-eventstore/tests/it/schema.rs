@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use panoptes_query::catalog::{defender_schema_text, defender_tables};
+use panoptes_eventstore::catalog::{defender_schema_text, defender_tables};
 
 #[test]
 fn checked_in_schema_matches_shared() {

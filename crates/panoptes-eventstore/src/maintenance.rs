@@ -1,0 +1,102 @@
+//! Keeping the file set tidy: compaction merges a partition's small files into one, retention
+//! drops whole day partitions older than the tenant's retention. Both commit the manifest
+//! before deleting files, so a crash leaves at worst an orphan that the next open removes.
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::compute::concat_batches;
+use panoptes_domain::TenantId;
+
+use crate::error::{Result, StoreError};
+use crate::layout::{day_of, manifest_path};
+use crate::manifest::DataFile;
+use crate::parquet_io::{read_file, sort_by_time, write_partition_file};
+use crate::store::{EventStore, table_schema};
+
+/// What a compaction pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompactReport {
+    /// Partitions merged.
+    pub partitions: usize,
+    /// Files replaced.
+    pub files_merged: usize,
+}
+
+/// What a retention pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// Day partitions dropped.
+    pub partitions_dropped: usize,
+    /// Rows dropped with them.
+    pub rows_dropped: u64,
+}
+
+impl EventStore {
+    /// Merges each partition's small files into one sorted file.
+    pub fn compact(&self) -> Result<CompactReport> {
+        let _maintenance = self.lock_maintenance();
+        let threshold = self.config().compact_below_bytes;
+        let mut partitions: BTreeMap<(String, TenantId, String), Vec<DataFile>> = BTreeMap::new();
+        for file in self.files().into_iter().filter(|f| f.bytes < threshold) {
+            partitions.entry((file.table.clone(), file.tenant.clone(), file.day.clone())).or_default().push(file);
+        }
+        let mut report = CompactReport::default();
+        for ((table, tenant, day), files) in partitions.into_iter().filter(|(_, files)| files.len() > 1) {
+            let schema = table_schema(&table)?;
+            let batches =
+                files.iter().map(|f| read_file(&self.root().join(&f.path), &schema)).collect::<Result<Vec<_>>>()?;
+            let merged = sort_by_time(&concat_batches(&schema, &batches).map_err(StoreError::engine)?)?;
+            let replacement = write_partition_file(self.root(), &table, &tenant, &day, &merged)?;
+            self.replace_files(&files, Some(replacement))?;
+            report.partitions += 1;
+            report.files_merged += files.len();
+        }
+        Ok(report)
+    }
+
+    /// Drops day partitions older than each tenant's retention, counted back from `now_ns`.
+    pub fn apply_retention(&self, now_ns: i64) -> Result<RetentionReport> {
+        let _maintenance = self.lock_maintenance();
+        let mut expired = Vec::new();
+        for file in self.files() {
+            let days =
+                self.config().tenant_retention_days.get(&file.tenant).copied().unwrap_or(self.config().retention_days);
+            let cutoff = day_of(now_ns.saturating_sub(i64::from(days) * 86_400_000_000_000));
+            if file.day < cutoff {
+                expired.push(file);
+            }
+        }
+        let mut report = RetentionReport::default();
+        let mut days: Vec<(String, TenantId, String)> =
+            expired.iter().map(|f| (f.table.clone(), f.tenant.clone(), f.day.clone())).collect();
+        days.sort();
+        days.dedup();
+        report.partitions_dropped = days.len();
+        report.rows_dropped = expired.iter().map(|f| f.rows).sum();
+        if !expired.is_empty() {
+            self.replace_files(&expired, None)?;
+        }
+        Ok(report)
+    }
+
+    /// Commits `old` → `new` in the manifest, then deletes the old files and empty folders.
+    fn replace_files(&self, old: &[DataFile], new: Option<DataFile>) -> Result<()> {
+        {
+            let mut state = self.write_state();
+            let mut manifest = state.manifest.clone();
+            manifest.files.retain(|f| !old.contains(f));
+            manifest.files.extend(new);
+            manifest.commit(&manifest_path(self.root()))?;
+            state.manifest = manifest;
+        }
+        for file in old {
+            let path = self.root().join(&file.path);
+            std::fs::remove_file(&path).map_err(StoreError::io(&path))?;
+            if let Some(folder) = path.parent() {
+                // Only succeeds when empty; a non-empty partition keeps its folder.
+                let _ = std::fs::remove_dir(folder);
+            }
+        }
+        Ok(())
+    }
+}
