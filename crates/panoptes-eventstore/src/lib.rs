@@ -4,8 +4,9 @@
 //!
 //! Map: [`store`] (open, append, flush), [`wal`] (the log and its replay), [`manifest`] (the
 //! committed file set), [`parquet_io`] (partition files), [`maintenance`] (compaction,
-//! retention), [`provider`] (tenant-scoped DataFusion tables), [`ingest`] (input formats to
-//! Arrow batches), [`catalog`] and [`types`] (the hunting schema), [`layout`] (paths).
+//! retention, the background thread), [`provider`] (tenant-scoped DataFusion tables),
+//! [`ingest`] (input formats to Arrow batches), [`catalog`] and [`types`] (the hunting schema),
+//! [`layout`] (paths).
 //!
 //! Tenant data is reached only through a `TenantScope`: [`EventStore::append`] takes the
 //! tenant from it (never from the rows) and [`EventStore::table`] shows only its tenants' rows.
@@ -24,6 +25,6 @@ pub mod types;
 pub mod wal;
 
 pub use error::{Result, StoreError};
-pub use maintenance::{CompactReport, RetentionReport};
+pub use maintenance::{CompactReport, Maintenance, MaintenancePlan, RetentionReport};
 pub use manifest::DataFile;
 pub use store::{Ack, EventStore, OpenReport, StoreConfig, table_schema};

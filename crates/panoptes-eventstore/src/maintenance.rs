@@ -100,3 +100,63 @@ impl EventStore {
         Ok(())
     }
 }
+
+/// A background thread that keeps a store tidy: flushes when enough rows are buffered or the
+/// oldest buffered row has waited `flush_every`, and compacts and applies retention every
+/// `tidy_every`. Dropping the handle stops it (after the pass under way).
+#[derive(Debug)]
+pub struct Maintenance {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How often the background thread works.
+#[derive(Debug, Clone, Copy)]
+pub struct MaintenancePlan {
+    /// Longest a row waits in memory before a flush.
+    pub flush_every: std::time::Duration,
+    /// Between compaction and retention passes.
+    pub tidy_every: std::time::Duration,
+}
+
+impl EventStore {
+    /// Starts background maintenance. `now_ns` is the clock retention counts days from.
+    pub fn spawn_maintenance(
+        store: std::sync::Arc<EventStore>,
+        plan: MaintenancePlan,
+        now_ns: fn() -> i64,
+    ) -> Maintenance {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let tick = plan.flush_every.min(plan.tidy_every).min(std::time::Duration::from_secs(1));
+        let thread = std::thread::spawn(move || {
+            let mut since_flush = std::time::Duration::ZERO;
+            let mut since_tidy = std::time::Duration::ZERO;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                since_flush += tick;
+                since_tidy += tick;
+                if store.flush_due() || (since_flush >= plan.flush_every && store.buffered_rows() > 0) {
+                    since_flush = std::time::Duration::ZERO;
+                    if let Err(error) = store.flush() {
+                        tracing::error!(%error, "background flush failed; rows stay in the log and memory");
+                    }
+                }
+                if since_tidy >= plan.tidy_every {
+                    since_tidy = std::time::Duration::ZERO;
+                    if let Err(error) = store.compact().and_then(|_| store.apply_retention(now_ns())) {
+                        tracing::error!(%error, "background compaction or retention failed");
+                    }
+                }
+            }
+        });
+        Maintenance { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Maintenance {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -275,15 +275,21 @@ pub fn parse_time(text: &str) -> Option<i64> {
     None
 }
 
-fn describe(value: &Json) -> String {
-    let text = value.to_string();
-    let kind = match value {
+/// What a JSON value is, for error messages: `a string`, `an object`, ...
+pub(super) fn json_kind(value: &Json) -> &'static str {
+    match value {
         Json::Null => "null",
         Json::Bool(_) => "a bool",
         Json::Number(_) => "a number",
         Json::String(_) => "a string",
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
-    };
+    }
+}
+
+/// The kind of a value and, when short, the value itself.
+fn describe(value: &Json) -> String {
+    let text = value.to_string();
+    let kind = json_kind(value);
     if text.len() > 40 { kind.to_string() } else { format!("{kind} {text}") }
 }

@@ -273,7 +273,9 @@ fn native_row(value: Json, options: &IngestOptions) -> Result<(String, serde_jso
     let table = options.table.clone().unwrap_or_default();
     match value {
         Json::Object(map) => Ok((table, map)),
-        other => Err(format!("expected a JSON object with the columns of {table}, found {}", kind(&other))),
+        other => {
+            Err(format!("expected a JSON object with the columns of {table}, found {}", columns::json_kind(&other)))
+        }
     }
 }
 
@@ -295,16 +297,5 @@ fn stream_row(value: Json, options: &IngestOptions) -> Result<(String, serde_jso
     match record.remove("properties") {
         Some(Json::Object(properties)) => Ok((table.to_string(), properties)),
         _ => Err("`properties` must be an object of columns".into()),
-    }
-}
-
-fn kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a bool",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
     }
 }

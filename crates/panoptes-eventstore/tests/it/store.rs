@@ -189,3 +189,26 @@ fn walk(dir: &std::path::Path) -> usize {
     }
     count
 }
+
+#[tokio::test]
+async fn background_maintenance_flushes_waiting_rows_and_stops_when_dropped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = std::sync::Arc::new(open(dir.path()));
+    let plan = panoptes_eventstore::MaintenancePlan {
+        flush_every: std::time::Duration::from_millis(50),
+        tidy_every: std::time::Duration::from_millis(50),
+    };
+    let maintenance = EventStore::spawn_maintenance(store.clone(), plan, || DAY_15);
+    store.append(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(1, 0)], "d1"))]).expect("acks");
+    // Wait (bounded) for the thread to flush; no speed is asserted.
+    for _ in 0..200 {
+        if store.buffered_rows() == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert_eq!(store.buffered_rows(), 0, "flushed in the background");
+    assert_eq!(store.files().len(), 1);
+    drop(maintenance);
+    assert_eq!(longs(&store, &scope("contoso"), "DeviceProcessEvents", REPORT_IDS).await, [1]);
+}
