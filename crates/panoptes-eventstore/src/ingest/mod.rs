@@ -93,13 +93,21 @@ pub fn split_records(text: &str) -> Vec<RawRecord> {
         return records;
     }
     for (index, line) in lines {
-        let position = format!("line {}", index + 1);
-        match serde_json::from_str::<Json>(line) {
-            Ok(value) => expand(position, value, &mut records),
-            Err(e) => records.push((position, Err(format!("not valid JSON: {e}")))),
-        }
+        parse_line(index + 1, line, &mut records);
     }
     records
+}
+
+/// Parses one NDJSON line (1-based `number`) into records; for streaming large files.
+pub fn parse_line(number: usize, line: &str, out: &mut Vec<RawRecord>) {
+    if line.trim().is_empty() {
+        return;
+    }
+    let position = format!("line {number}");
+    match serde_json::from_str::<Json>(line) {
+        Ok(value) => expand(position, value, out),
+        Err(e) => out.push((position, Err(format!("not valid JSON: {e}")))),
+    }
 }
 
 /// A `{"records": [...]}` wrapper becomes its records; anything else is one record.

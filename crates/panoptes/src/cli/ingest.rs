@@ -10,7 +10,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use panoptes_domain::{TenantId, TenantScope};
-use panoptes_eventstore::ingest::{Converted, Format, IngestOptions, RecordError, convert_records, split_records};
+use panoptes_eventstore::ingest::{
+    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, parse_line, split_records,
+};
 use panoptes_eventstore::{EventStore, StoreConfig};
 
 /// Records converted and appended at a time (one write-ahead log commit each).
@@ -93,37 +95,43 @@ fn options(args: &IngestArgs, file: Option<&Path>) -> IngestOptions {
     }
 }
 
-/// Ingests one file; returns how many records it refused.
+/// Ingests one file; returns how many records it refused. NDJSON streams through in chunks
+/// (memory stays flat whatever the file size); a single JSON document is read whole.
 fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let options = options(args, Some(file));
-    let records = split_records(&text);
-    let total = records.len();
+    let ndjson = is_ndjson(file)?;
+    let chunks = || -> anyhow::Result<Chunks> {
+        if ndjson {
+            return Ok(Box::new(line_chunks(file)?));
+        }
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let bytes = text.len() as u64;
+        Ok(Box::new(std::iter::once(Ok((split_records(&text), bytes)))))
+    };
     if args.strict {
-        let errors = convert_records(records.clone(), &options).map_err(anyhow::Error::msg)?.errors;
+        let mut errors = Vec::new();
+        for chunk in chunks()? {
+            errors.extend(convert_records(chunk?.0, &options).map_err(anyhow::Error::msg)?.errors);
+        }
         if !errors.is_empty() {
             report(file, 0, &errors);
             eprintln!("{}: --strict: nothing stored from this file", file.display());
             return Ok(errors.len());
         }
     }
-    let progress = ProgressBar::new(total as u64).with_message(file.display().to_string());
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let progress = ProgressBar::new(size).with_message(file.display().to_string());
     progress.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} records {per_sec} eta {eta}")
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut accepted = 0;
     let mut errors = Vec::new();
-    let mut records = records.into_iter();
-    loop {
-        let chunk: Vec<_> = records.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        let size = chunk.len();
-        let converted = convert_records(chunk, &options).map_err(anyhow::Error::msg)?;
+    for chunk in chunks()? {
+        let (records, bytes) = chunk?;
+        let converted = convert_records(records, &options).map_err(anyhow::Error::msg)?;
         accepted += append(store, scope, converted, &mut errors)?;
-        progress.inc(size as u64);
+        progress.inc(bytes);
         if store.flush_due() {
             store.flush().context("flushing to Parquet")?;
         }
@@ -131,6 +139,47 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
     progress.finish_and_clear();
     report(file, accepted, &errors);
     Ok(errors.len())
+}
+
+/// Records in chunks, each with the input bytes it covers.
+type Chunks = Box<dyn Iterator<Item = anyhow::Result<(Vec<RawRecord>, u64)>>>;
+
+/// Is the file line-delimited JSON (its first non-empty line a complete JSON value)?
+fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
+    for line in reader.lines() {
+        let line = line.with_context(|| format!("reading {}", file.display()))?;
+        if !line.trim().is_empty() {
+            return Ok(serde_json::from_str::<serde_json::Value>(&line).is_ok());
+        }
+    }
+    Ok(true)
+}
+
+/// The file's records, `CHUNK` lines at a time, with the bytes each chunk read.
+fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Vec<RawRecord>, u64)>> + 'static> {
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
+    let mut lines = reader.lines().enumerate();
+    let name = file.display().to_string();
+    Ok(std::iter::from_fn(move || {
+        let mut records = Vec::new();
+        let mut bytes = 0u64;
+        for (index, line) in lines.by_ref() {
+            match line {
+                Ok(line) => {
+                    bytes += line.len() as u64 + 1;
+                    parse_line(index + 1, &line, &mut records);
+                }
+                Err(e) => return Some(Err(anyhow::anyhow!("reading {name}: {e}"))),
+            }
+            if records.len() >= CHUNK {
+                break;
+            }
+        }
+        (bytes > 0).then_some(Ok((records, bytes)))
+    }))
 }
 
 /// Reads NDJSON from stdin in batches of `--batch-lines`, printing `acked <rows>` once each
