@@ -37,7 +37,7 @@ impl EventStore {
         let _maintenance = self.lock_maintenance();
         let threshold = self.config().compact_below_bytes;
         let mut partitions: BTreeMap<(String, TenantId, String), Vec<DataFile>> = BTreeMap::new();
-        for file in self.files().into_iter().filter(|f| f.bytes < threshold) {
+        for file in self.all_files().into_iter().filter(|f| f.bytes < threshold) {
             partitions.entry((file.table.clone(), file.tenant.clone(), file.day.clone())).or_default().push(file);
         }
         let mut report = CompactReport::default();
@@ -58,7 +58,7 @@ impl EventStore {
     pub fn apply_retention(&self, now_ns: i64) -> Result<RetentionReport> {
         let _maintenance = self.lock_maintenance();
         let mut expired = Vec::new();
-        for file in self.files() {
+        for file in self.all_files() {
             let days =
                 self.config().tenant_retention_days.get(&file.tenant).copied().unwrap_or(self.config().retention_days);
             let cutoff = day_of(now_ns.saturating_sub(i64::from(days) * 86_400_000_000_000));

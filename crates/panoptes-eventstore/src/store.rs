@@ -221,8 +221,13 @@ impl EventStore {
         tenants
     }
 
-    /// The committed data files.
-    pub fn files(&self) -> Vec<DataFile> {
+    /// The committed data files of the scope's tenants.
+    pub fn files(&self, scope: &TenantScope) -> Vec<DataFile> {
+        self.read_state().manifest.files.iter().filter(|f| scope.contains(&f.tenant)).cloned().collect()
+    }
+
+    /// Every committed file, for maintenance inside the store.
+    pub(crate) fn all_files(&self) -> Vec<DataFile> {
         self.read_state().manifest.files.clone()
     }
 

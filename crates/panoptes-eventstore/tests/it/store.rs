@@ -121,10 +121,10 @@ async fn compaction_merges_a_partitions_small_files_without_changing_rows() {
             .expect("acks");
         store.flush().expect("flushes");
     }
-    assert_eq!(store.files().len(), 4);
+    assert_eq!(store.files(&scope("contoso")).len(), 4);
     let report = store.compact().expect("compacts");
     assert_eq!((report.partitions, report.files_merged), (1, 4));
-    assert_eq!(store.files().len(), 1);
+    assert_eq!(store.files(&scope("contoso")).len(), 1);
     assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [0, 1, 2, 3]);
     let parquet_files = walk(&dir.path().join("events"));
     assert_eq!(parquet_files, 1, "old files deleted");
@@ -208,7 +208,7 @@ async fn background_maintenance_flushes_waiting_rows_and_stops_when_dropped() {
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
     assert_eq!(store.buffered_rows(), 0, "flushed in the background");
-    assert_eq!(store.files().len(), 1);
+    assert_eq!(store.files(&scope("contoso")).len(), 1);
     drop(maintenance);
     assert_eq!(longs(&store, &scope("contoso"), "DeviceProcessEvents", REPORT_IDS).await, [1]);
 }

@@ -14,13 +14,19 @@ fn segment(dir: &std::path::Path) -> std::path::PathBuf {
     segments.pop().expect("a non-empty segment")
 }
 
-#[tokio::test]
-async fn a_torn_tail_is_cut_and_acknowledged_rows_survive() {
+/// A store in a temp dir holding two acknowledged appends (ReportId 1 and 2), closed.
+fn two_acknowledged_appends() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(dir.path());
-    store.append(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(1, 0)], "d1"))]).expect("acks");
-    store.append(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(2, 0)], "d1"))]).expect("acks");
-    drop(store);
+    for report in [1, 2] {
+        store.append(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(report, 0)], "d1"))]).expect("acks");
+    }
+    dir
+}
+
+#[tokio::test]
+async fn a_torn_tail_is_cut_and_acknowledged_rows_survive() {
+    let dir = two_acknowledged_appends();
     // A crash in the middle of a third append: half a frame at the end.
     let path = segment(dir.path());
     let whole = std::fs::read(&path).expect("reads");
@@ -34,11 +40,7 @@ async fn a_torn_tail_is_cut_and_acknowledged_rows_survive() {
 
 #[test]
 fn damage_before_intact_records_is_refused() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = open(dir.path());
-    store.append(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(1, 0)], "d1"))]).expect("acks");
-    store.append(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(2, 0)], "d1"))]).expect("acks");
-    drop(store);
+    let dir = two_acknowledged_appends();
     let path = segment(dir.path());
     let mut bytes = std::fs::read(&path).expect("reads");
     bytes[40] ^= 0xff; // inside the first frame's payload

@@ -191,12 +191,18 @@ fn ingest_stdin(store: &EventStore, scope: &TenantScope, args: &IngestArgs) -> a
     let mut lines = Vec::new();
     let stdin = std::io::stdin();
     let mut input = stdin.lock().lines();
+    let mut line_number = 0;
     loop {
         let line = input.next().transpose().context("reading stdin")?;
         let done = line.is_none();
-        lines.extend(line);
+        line_number += 1;
+        lines.extend(line.map(|l| (line_number, l)));
         if lines.len() >= args.batch_lines.max(1) || (done && !lines.is_empty()) {
-            let converted = convert_records(split_records(&lines.join("\n")), &options).map_err(anyhow::Error::msg)?;
+            let mut records = Vec::with_capacity(lines.len());
+            for (number, line) in &lines {
+                parse_line(*number, line, &mut records);
+            }
+            let converted = convert_records(records, &options).map_err(anyhow::Error::msg)?;
             acked += append(store, scope, converted, &mut errors)?;
             println!("acked {acked}");
             lines.clear();
