@@ -24,6 +24,8 @@ pub mod store;
 pub mod types;
 pub mod wal;
 
+/// The Arrow version the store's batches use, for crates that build rows for it.
+pub use datafusion::arrow;
 pub use error::{Result, StoreError};
 pub use maintenance::{CompactReport, Maintenance, MaintenancePlan, RetentionReport};
 pub use manifest::DataFile;

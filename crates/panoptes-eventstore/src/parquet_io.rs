@@ -47,15 +47,17 @@ pub fn split_by_day(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>> {
     let times = batch.column(time).as_primitive_opt::<TimestampNanosecondType>().ok_or_else(|| {
         StoreError::Engine(format!("time column has type {}, expected timestamp", batch.column(time).data_type()))
     })?;
-    let mut days: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    // Keyed by day number, so the day's name is formatted once per part, not once per row.
+    const DAY_NS: i64 = 86_400 * 1_000_000_000;
+    let mut days: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
     for row in 0..batch.num_rows() {
-        let day = if times.is_valid(row) { day_of(times.value(row)) } else { "1970-01-01".to_string() };
+        let day = if times.is_valid(row) { times.value(row).div_euclid(DAY_NS) } else { 0 };
         days.entry(day).or_default().push(row as u32);
     }
     let mut parts = Vec::with_capacity(days.len());
     for (day, rows) in days {
         let part = take_record_batch(batch, &UInt32Array::from(rows)).map_err(StoreError::engine)?;
-        parts.push((day, sort_by_time(&part)?));
+        parts.push((day_of(day * DAY_NS), sort_by_time(&part)?));
     }
     Ok(parts)
 }

@@ -159,6 +159,29 @@ impl EventStore {
         Ok(Ack { rows })
     }
 
+    /// Bulk load: writes one tenant's rows straight to Parquet and commits them in one manifest
+    /// step, skipping the log and the buffer (generated data, imports). Durable when it returns;
+    /// a crash before the commit leaves only orphan files, which `open` removes.
+    pub fn import(&self, scope: &TenantScope, batches: &[(&str, RecordBatch)]) -> Result<Vec<DataFile>> {
+        let tenant = scope.single().ok_or(StoreError::WriteScope(scope.tenants().len()))?;
+        check_tenant(tenant)?;
+        let mut written = Vec::new();
+        for (table, batch) in batches {
+            let schema = table_schema(table)?;
+            let batch = conform(table, batch, &schema, tenant)?;
+            for (day, part) in split_by_day(&batch)? {
+                written.push(write_partition_file(&self.root, table, tenant, &day, &part)?);
+            }
+        }
+        let _maintenance = self.lock_maintenance();
+        let mut state = self.write_state();
+        let mut manifest = state.manifest.clone();
+        manifest.files.extend(written.iter().cloned());
+        manifest.commit(&manifest_path(&self.root))?;
+        state.manifest = manifest;
+        Ok(written)
+    }
+
     /// Rows waiting in memory for a flush.
     pub fn buffered_rows(&self) -> usize {
         self.read_state().buffer.iter().map(|b| b.batch.num_rows()).sum()

@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module and owns its arguments.
 
+mod generate;
 mod ingest;
 mod kql;
 
@@ -21,6 +22,8 @@ enum Command {
     Kql(kql::KqlArgs),
     /// Ingest telemetry files into one tenant of an event store.
     Ingest(ingest::IngestArgs),
+    /// Generate realistic telemetry with injected attacks for many tenants.
+    Generate(generate::GenerateArgs),
 }
 
 impl Cli {
@@ -28,6 +31,7 @@ impl Cli {
         match self.command {
             Command::Kql(args) => kql::run(args),
             Command::Ingest(args) => ingest::run(args),
+            Command::Generate(args) => generate::run(args),
         }
     }
 }
