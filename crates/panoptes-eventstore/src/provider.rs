@@ -9,10 +9,14 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::Session;
 use datafusion::common::ScalarValue;
+use datafusion::common::stats::{Precision, Statistics};
+use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::{MemTable, TableProvider, TableType};
 use datafusion::error::Result as DfResult;
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::union::UnionExec;
@@ -75,21 +79,53 @@ impl TableProvider for ScopedTable {
         let files: Vec<&DataFile> = self.files.iter().filter(|f| f.max_time >= from && f.min_time <= to).collect();
         let mut parts: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
         if !files.is_empty() {
-            let urls = files
-                .iter()
-                .map(|f| ListingTableUrl::parse(self.root.join(&f.path).to_string_lossy()))
-                .collect::<DfResult<Vec<_>>>()?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-            let config = ListingTableConfig::new_with_multi_paths(urls)
-                .with_listing_options(options)
-                .with_schema(self.schema.clone());
-            parts.push(ListingTable::try_new(config)?.scan(state, projection, filters, limit).await?);
+            parts.push(self.scan_files(state, &files, projection, limit).await?);
         }
         if !self.buffered.is_empty() || parts.is_empty() {
             let memory = MemTable::try_new(self.schema.clone(), vec![self.buffered.clone()])?;
             parts.push(memory.scan(state, projection, filters, limit).await?);
         }
         UnionExec::try_new(parts)
+    }
+}
+
+impl ScopedTable {
+    /// A Parquet scan of exactly these files. The manifest already knows each file's path, size
+    /// and row count, so nothing is listed or opened while planning; files are spread over the
+    /// session's partitions by size. Filters reach the scan through DataFusion's physical filter
+    /// pushdown (row-group statistics, page index, bloom filters).
+    async fn scan_files(
+        &self,
+        state: &dyn Session,
+        files: &[&DataFile],
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let partitions = state.config().target_partitions().max(1);
+        let mut groups: Vec<(u64, Vec<PartitionedFile>)> = vec![(0, Vec::new()); partitions.min(files.len())];
+        let mut by_size: Vec<&&DataFile> = files.iter().collect();
+        by_size.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+        for file in by_size {
+            let path = self.root.join(&file.path);
+            let location = path.to_string_lossy().trim_start_matches('/').to_string();
+            let stats = Statistics::new_unknown(&self.schema).with_num_rows(Precision::Exact(file.rows as usize));
+            let part = PartitionedFile::new(location, file.bytes).with_statistics(Arc::new(stats));
+            if let Some(lightest) = groups.iter_mut().min_by_key(|(bytes, _)| *bytes) {
+                lightest.0 += file.bytes;
+                lightest.1.push(part);
+            }
+        }
+        let rows: u64 = files.iter().map(|f| f.rows).sum();
+        let statistics = Statistics::new_unknown(&self.schema).with_num_rows(Precision::Exact(rows as usize));
+        let source = Arc::new(ParquetSource::new(self.schema.clone()));
+        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), source)
+            .with_file_groups(groups.into_iter().map(|(_, files)| FileGroup::new(files)).collect())
+            .with_statistics(statistics)
+            .with_projection_indices(projection.cloned())?
+            .with_limit(limit)
+            .build();
+        let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
+        format.create_physical_plan(state, config).await
     }
 }
 

@@ -180,15 +180,31 @@ pub(crate) fn device_day(
     let services = ctx.spawn(rng, "services.exe", r"C:\Windows\system32\services.exe".into(), None, &system, boot);
     let mut running: BTreeMap<&'static str, Proc> = BTreeMap::new();
     running.insert("services.exe", services.clone());
-    let svchost = ctx.spawn(rng, "svchost.exe", r"C:\Windows\system32\svchost.exe -k DcomLaunch -p".into(), Some(&services), &system, boot + SECOND);
+    let svchost = ctx.spawn(
+        rng,
+        "svchost.exe",
+        r"C:\Windows\system32\svchost.exe -k DcomLaunch -p".into(),
+        Some(&services),
+        &system,
+        boot + SECOND,
+    );
     running.insert("svchost.exe", svchost);
-    let msmpeng = ctx.spawn(rng, "MsMpEng.exe", r#""C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.24090.11-0\MsMpEng.exe""#.into(), Some(&services), &system, boot + 2 * SECOND);
+    let msmpeng = ctx.spawn(
+        rng,
+        "MsMpEng.exe",
+        r#""C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.24090.11-0\MsMpEng.exe""#.into(),
+        Some(&services),
+        &system,
+        boot + 2 * SECOND,
+    );
     running.insert("MsMpEng.exe", msmpeng);
     let launches = if dev.is_server() { SERVER_LAUNCHES } else { WORKSTATION_LAUNCHES };
     if !dev.is_server() {
         let sign_in = day_start + 7 * HOUR + rng.random_range(0..2 * HOUR);
-        let userinit = ctx.spawn(rng, "userinit.exe", r"C:\Windows\system32\userinit.exe".into(), None, &system, sign_in);
-        let explorer = ctx.spawn(rng, "explorer.exe", r"C:\Windows\Explorer.EXE".into(), Some(&userinit), &user, sign_in + SECOND);
+        let userinit =
+            ctx.spawn(rng, "userinit.exe", r"C:\Windows\system32\userinit.exe".into(), None, &system, sign_in);
+        let explorer =
+            ctx.spawn(rng, "explorer.exe", r"C:\Windows\Explorer.EXE".into(), Some(&userinit), &user, sign_in + SECOND);
         out.process_created(dev, &explorer, &userinit);
         running.insert("explorer.exe", explorer);
         let logon = Logon {
@@ -200,7 +216,14 @@ pub(crate) fn device_day(
             remote_device: None,
             remote_ip: None,
         };
-        let winlogon = ctx.spawn(rng, "svchost.exe", r"C:\Windows\system32\svchost.exe -k netsvcs".into(), Some(&services), &system, boot);
+        let winlogon = ctx.spawn(
+            rng,
+            "svchost.exe",
+            r"C:\Windows\system32\svchost.exe -k netsvcs".into(),
+            Some(&services),
+            &system,
+            boot,
+        );
         if rng.random_bool(0.15) {
             let failed = Logon { failure: Some("WrongPassword"), ..logon };
             out.logon(dev, sign_in - 30 * SECOND, &failed, &winlogon);
@@ -225,7 +248,8 @@ pub(crate) fn device_day(
             Some(p) if p.created < time => p.clone(),
             _ => {
                 let grand = if launch.system { &services } else { running.get("explorer.exe").unwrap_or(&services) };
-                let command = format!("\"{}\\{}\"", binary(launch.parent).folder.replace("{user}", &user.name), launch.parent);
+                let command =
+                    format!("\"{}\\{}\"", binary(launch.parent).folder.replace("{user}", &user.name), launch.parent);
                 let started = time - rng.random_range(1..600) * SECOND;
                 let p = ctx.spawn(rng, launch.parent, command, Some(grand), &account, started);
                 running.insert(launch.parent, p.clone());
@@ -247,9 +271,14 @@ pub(crate) fn device_day(
         let folder = if dev.is_server() {
             r"D:\Shares\Common".to_string()
         } else {
-            format!(r"C:\Users\{}\{}", user.name, pick(rng, &["Documents", "Downloads", "Desktop", r"AppData\Local\Temp"]))
+            format!(
+                r"C:\Users\{}\{}",
+                user.name,
+                pick(rng, &["Documents", "Downloads", "Desktop", r"AppData\Local\Temp"])
+            )
         };
-        let action = *pick(rng, &["FileCreated", "FileCreated", "FileModified", "FileModified", "FileRenamed", "FileDeleted"]);
+        let action =
+            *pick(rng, &["FileCreated", "FileCreated", "FileModified", "FileModified", "FileRenamed", "FileDeleted"]);
         let previous = (action == "FileRenamed").then(|| format!("~{name}"));
         let origin = (by.bin.name == "chrome.exe" || by.bin.name == "msedge.exe")
             .then(|| format!("https://{}/download/{}", weighted(rng, SITES), name));
@@ -279,8 +308,24 @@ pub(crate) fn device_day(
         let time = time_in_day(rng, day_start, false).max(by.created);
         match rng.random_range(0..3) {
             0 => out.device_event(dev, time, "AntivirusScanCompleted", None, None, r#"{"ScanTypeIndex":"Quick"}"#, by),
-            1 => out.device_event(dev, time, "DnsQueryResponse", None, None, &format!(r#"{{"DnsQueryString":"{}"}}"#, weighted(rng, SITES)), by),
-            _ => out.device_event(dev, time, "ScheduledTaskUpdated", None, None, r#"{"TaskName":"\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan"}"#, by),
+            1 => out.device_event(
+                dev,
+                time,
+                "DnsQueryResponse",
+                None,
+                None,
+                &format!(r#"{{"DnsQueryString":"{}"}}"#, weighted(rng, SITES)),
+                by,
+            ),
+            _ => out.device_event(
+                dev,
+                time,
+                "ScheduledTaskUpdated",
+                None,
+                None,
+                r#"{"TaskName":"\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan"}"#,
+                by,
+            ),
         }
     }
     inventory(ctx.tenant, out, rng, dev, day_start);
@@ -351,7 +396,8 @@ fn connections(
 /// Inventory rows: `DeviceInfo` a few times a day, `DeviceNetworkInfo` daily.
 fn inventory(tenant: &Tenant, out: &mut Telemetry, rng: &mut ChaCha8Rng, dev: &Device, day_start: i64) {
     let owner = &tenant.users[dev.owner % tenant.users.len()];
-    let logged_on = format!(r#"[{{"UserName":"{}","DomainName":"{}","Sid":"{}"}}]"#, owner.account, tenant.netbios, owner.sid);
+    let logged_on =
+        format!(r#"[{{"UserName":"{}","DomainName":"{}","Sid":"{}"}}]"#, owner.account, tenant.netbios, owner.sid);
     let public_ip = ip_of(&tenant.domain);
     for slot in 0..4 {
         let report = out.report();

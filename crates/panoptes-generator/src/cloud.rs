@@ -78,7 +78,15 @@ pub(crate) fn deliver(out: &mut Telemetry, mail: &Mail<'_>) -> String {
 }
 
 /// A user's click on a link in mail.
-pub(crate) fn click(out: &mut Telemetry, time: i64, url: &str, user: &User, message: &str, ip: &str, threat: Option<&str>) {
+pub(crate) fn click(
+    out: &mut Telemetry,
+    time: i64,
+    url: &str,
+    user: &User,
+    message: &str,
+    ip: &str,
+    threat: Option<&str>,
+) {
     let report = out.report().to_string();
     out.url_click
         .row()
@@ -184,7 +192,16 @@ pub(crate) fn tenant_day(tenant: &Tenant, out: &mut Telemetry, rng: &mut ChaCha8
         let time = time_in_day(rng, day_start, true);
         let id = format!("da{}", &guid_of(&format!("{}/{time}", tenant.id))[..18].replace('-', ""));
         let techniques = if technique.is_empty() { "[]".to_string() } else { format!(r#"["{technique}"]"#) };
-        out.alert_info.row().t(time).s(&id).s(title).s(category).s(severity).s("Microsoft Defender for Endpoint").s("EDR").s(&techniques);
+        out.alert_info
+            .row()
+            .t(time)
+            .s(&id)
+            .s(title)
+            .s(category)
+            .s(severity)
+            .s("Microsoft Defender for Endpoint")
+            .s("EDR")
+            .s(&techniques);
         let report_file = format!("{}.docx", pick(rng, DOCUMENTS));
         out.alert_evidence
             .row()

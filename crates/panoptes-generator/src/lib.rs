@@ -18,11 +18,11 @@ mod vocabulary;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
+use panoptes_domain::TenantScope;
 use panoptes_eventstore::arrow::array::{AsArray, BooleanArray};
 use panoptes_eventstore::arrow::compute::filter_record_batch;
 use panoptes_eventstore::arrow::datatypes::TimestampNanosecondType;
 use panoptes_eventstore::arrow::record_batch::RecordBatch;
-use panoptes_domain::TenantScope;
 use panoptes_eventstore::{EventStore, StoreError};
 use rand::Rng;
 use serde::{Deserialize, Serialize};

@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use panoptes_eventstore::arrow::record_batch::RecordBatch;
 use panoptes_eventstore::StoreError;
+use panoptes_eventstore::arrow::record_batch::RecordBatch;
 
 use crate::population::{Device, sha1_hex};
 use crate::rows::{Row, Rows};
@@ -232,15 +232,7 @@ impl Telemetry {
                 "DeviceFileEvents",
                 &[
                     DEVICE,
-                    &[
-                        "FileName",
-                        "FolderPath",
-                        "SHA1",
-                        "SHA256",
-                        "FileSize",
-                        "PreviousFileName",
-                        "FileOriginUrl",
-                    ],
+                    &["FileName", "FolderPath", "SHA1", "SHA256", "FileSize", "PreviousFileName", "FileOriginUrl"],
                     INITIATING,
                     INTEGRITY,
                     REPORT,
@@ -393,7 +385,16 @@ impl Telemetry {
             )?,
             alert_info: Rows::new(
                 "AlertInfo",
-                &[&["Timestamp", "AlertId", "Title", "Category", "Severity", "ServiceSource", "DetectionSource", "AttackTechniques"]],
+                &[&[
+                    "Timestamp",
+                    "AlertId",
+                    "Title",
+                    "Category",
+                    "Severity",
+                    "ServiceSource",
+                    "DetectionSource",
+                    "AttackTechniques",
+                ]],
             )?,
             alert_evidence: Rows::new(
                 "AlertEvidence",
@@ -530,10 +531,18 @@ impl Telemetry {
         initiating(row, by).s(by.integrity).l(report);
     }
 
-    pub(crate) fn registry(&mut self, dev: &Device, time: i64, key: &str, value: &str, data: &str, kind: &str, by: &Proc) {
+    pub(crate) fn registry(
+        &mut self,
+        dev: &Device,
+        time: i64,
+        key: &str,
+        value: &str,
+        data: &str,
+        kind: &str,
+        by: &Proc,
+    ) {
         let report = self.report();
-        let row =
-            device(self.registry.row(), time, dev, "RegistryValueSet").s(key).s(value).s(data).s(kind);
+        let row = device(self.registry.row(), time, dev, "RegistryValueSet").s(key).s(value).s(data).s(kind);
         initiating(row, by).s(by.integrity).l(report);
     }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::{MemTable, TableProvider};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::cache::cache_manager::{CacheManager, CacheManagerConfig};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use panoptes_domain::KqlType;
@@ -99,12 +100,46 @@ pub struct ExecuteOptions {
 #[derive(Debug, Clone)]
 pub struct Engine {
     limits: QueryLimits,
+    caches: SharedCaches,
+}
+
+/// Parquet footers and file statistics cached across queries (files are immutable: new data
+/// and compaction always write new file names), so a hunt does not re-read every footer.
+#[derive(Clone)]
+struct SharedCaches(CacheManagerConfig);
+
+impl SharedCaches {
+    fn new() -> SharedCaches {
+        let base = CacheManager::try_new(&CacheManagerConfig::default()).ok();
+        let config = match base {
+            Some(base) => CacheManagerConfig::default()
+                .with_file_metadata_cache(Some(base.get_file_metadata_cache()))
+                .with_file_statistics_cache(base.get_file_statistic_cache()),
+            None => CacheManagerConfig::default(),
+        };
+        SharedCaches(config)
+    }
+
+    /// A per-query runtime (its own memory limit) over the shared caches.
+    fn runtime(&self, memory_bytes: usize) -> Result<Arc<RuntimeEnv>> {
+        RuntimeEnvBuilder::new()
+            .with_memory_limit(memory_bytes, 1.0)
+            .with_cache_manager(self.0.clone())
+            .build_arc()
+            .map_err(|e| QueryError::Execute(e.to_string()))
+    }
+}
+
+impl std::fmt::Debug for SharedCaches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedCaches")
+    }
 }
 
 impl Engine {
     /// An engine with these limits.
     pub fn new(limits: QueryLimits) -> Self {
-        Self { limits }
+        Self { limits, caches: SharedCaches::new() }
     }
 
     /// The limits in force.
@@ -133,14 +168,24 @@ impl Engine {
         self.run(planned, options).await
     }
 
+    /// The optimized logical and physical plans of a query; with `analyze`, runs it and adds
+    /// each operator's rows and time (DataFusion's EXPLAIN ANALYZE).
+    pub async fn explain(&self, query: &str, catalog: &dyn TableCatalog, now_ns: i64, analyze: bool) -> Result<String> {
+        let planned = self.plan(query, catalog, now_ns)?;
+        let runtime = self.caches.runtime(self.limits.memory_bytes)?;
+        let ctx = SessionContext::new_with_config_rt(session_config(), runtime);
+        let frame = ctx.execute_logical_plan(planned.plan).await.map_err(execution_error)?;
+        let batches =
+            frame.explain(false, analyze).map_err(execution_error)?.collect().await.map_err(execution_error)?;
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .map_err(|e| QueryError::Execute(e.to_string()))?;
+        Ok(text.to_string())
+    }
+
     /// Runs a planned query.
     pub async fn run(&self, planned: PlannedQuery, options: &ExecuteOptions) -> Result<ResultTable> {
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit(self.limits.memory_bytes, 1.0)
-            .build_arc()
-            .map_err(|e| QueryError::Execute(e.to_string()))?;
-        let config = SessionConfig::new().with_target_partitions(2).with_batch_size(8192);
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let runtime = self.caches.runtime(self.limits.memory_bytes)?;
+        let ctx = SessionContext::new_with_config_rt(session_config(), runtime);
         let columns: Vec<(String, KqlType)> =
             planned.plan.schema().fields().iter().map(|f| (f.name().clone(), kql_type(f.data_type()))).collect();
         let max_rows = self.limits.max_rows;
@@ -172,6 +217,13 @@ impl Engine {
     }
 }
 
+/// The session settings every query runs with (the SQL baseline uses them too, so benchmark
+/// comparisons are like for like): one partition per core.
+pub(crate) fn session_config() -> SessionConfig {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    SessionConfig::new().with_target_partitions(cores).with_batch_size(8192)
+}
+
 impl Default for Engine {
     fn default() -> Self {
         Self::new(QueryLimits::default())
@@ -199,7 +251,7 @@ impl crate::plan::DataProbe for KeyProbe {
                 .with_memory_limit(self.memory_bytes, 1.0)
                 .build_arc()
                 .map_err(|e| e.to_string())?;
-            let ctx = SessionContext::new_with_config_rt(SessionConfig::new().with_target_partitions(2), env);
+            let ctx = SessionContext::new_with_config_rt(session_config(), env);
             let work = async {
                 let frame = ctx.execute_logical_plan(plan).await?.limit(0, Some(limit))?;
                 frame.collect().await

@@ -4,9 +4,11 @@
 //! Map: [`plan`] (AST → `LogicalPlan`), [`functions`] (KQL built-ins as UDFs; vectorized
 //! string predicates in `functions::strops`), [`engine`] (catalogs, limits, execution),
 //! [`hunt`] (per-tenant and combined multi-tenant runs), [`render`] (Kusto's value forms),
-//! [`store_catalog`] (event-store tables for a tenant scope), [`value`] (row values). The
+//! [`store_catalog`] (event-store tables for a tenant scope), [`value`] (row values),
+//! [`baseline`] (hand-written DataFusion SQL, the benchmark's yardstick). The
 //! schema ([`catalog`]) and KQL ↔ Arrow types ([`types`]) come from `panoptes-eventstore`.
 
+pub mod baseline;
 pub mod engine;
 mod error;
 pub mod format;

@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use panoptes_eventstore::arrow::util::display::array_value_to_string;
 use panoptes_domain::{TenantId, TenantScope};
+use panoptes_eventstore::arrow::util::display::array_value_to_string;
 use panoptes_eventstore::{EventStore, StoreConfig};
 use panoptes_generator::{AttackKind, GeneratorConfig, GroundTruth, generate};
 use panoptes_query::{Engine, ExecuteOptions, StoreCatalog};
@@ -12,7 +12,8 @@ const END: i64 = 1_795_132_800_000_000_000; // 2026-11-19T12:00:00Z
 fn generated() -> (tempfile::TempDir, Arc<EventStore>, GroundTruth) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, _) = EventStore::open(dir.path(), StoreConfig::default()).expect("opens");
-    let config = GeneratorConfig { seed: 42, tenants: 8, devices: 8, days: 2, rate: 60, end_ns: END, attacks: true, threads: 2 };
+    let config =
+        GeneratorConfig { seed: 42, tenants: 8, devices: 8, days: 2, rate: 60, end_ns: END, attacks: true, threads: 2 };
     let truth = generate(&store, &config, &|_, _| {}).expect("generates");
     (dir, Arc::new(store), truth)
 }
@@ -38,7 +39,13 @@ fn expected(truth: &GroundTruth, kind: AttackKind, target: bool) -> BTreeSet<Str
         .attacks
         .iter()
         .filter(|a| a.kind == kind)
-        .map(|a| format!("{}|{}", a.tenant, if target { a.target_device.clone().unwrap_or_default() } else { a.device_name.clone() }))
+        .map(|a| {
+            format!(
+                "{}|{}",
+                a.tenant,
+                if target { a.target_device.clone().unwrap_or_default() } else { a.device_name.clone() }
+            )
+        })
         .collect()
 }
 
@@ -81,7 +88,8 @@ async fn hunts_find_exactly_the_injected_attacks() {
     assert_eq!(hits(&store, every.clone(), phishing).await, expected(&truth, AttackKind::PhishingClick, false));
     let alerts = r#"AlertInfo | where Severity in ("High", "Medium") and DetectionSource == "EDR"
         | join kind=inner AlertEvidence on AlertId | where EntityType == "Process" | distinct TenantId, DeviceName"#;
-    let with_alerts: BTreeSet<String> = truth.attacks.iter().map(|a| format!("{}|{}", a.tenant, a.device_name)).collect();
+    let with_alerts: BTreeSet<String> =
+        truth.attacks.iter().map(|a| format!("{}|{}", a.tenant, a.device_name)).collect();
     assert_eq!(hits(&store, every, alerts).await, with_alerts);
 }
 
@@ -95,7 +103,10 @@ async fn a_tenant_scope_sees_only_its_own_attack() {
         let scope = TenantScope::local_operator([TenantId::new(&attack.tenant)]);
         let found = hits(&store, scope, hunt).await;
         assert!(!found.is_empty(), "{} finds its {:?}", attack.tenant, attack.kind);
-        assert!(found.iter().all(|hit| hit.starts_with(&format!("{}|", attack.tenant))), "only its own rows: {found:?}");
+        assert!(
+            found.iter().all(|hit| hit.starts_with(&format!("{}|", attack.tenant))),
+            "only its own rows: {found:?}"
+        );
     }
     let clean = &truth.tenants[2];
     assert!(!truth.attacks.iter().any(|a| a.tenant == clean.id));

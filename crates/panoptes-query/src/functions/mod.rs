@@ -14,6 +14,7 @@ mod registry;
 mod series;
 mod string;
 pub(crate) mod strops;
+mod strscan;
 
 use std::hash::{Hash, Hasher};
 

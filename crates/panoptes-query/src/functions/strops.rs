@@ -1,12 +1,13 @@
 //! Vectorized kernels for the string predicates that dominate hunting: `has`, `contains`,
 //! `startswith`, `endswith`, `=~` and their `_cs` forms, `has_any`/`has_all`, `in~`.
-//! Case-insensitive matching lowercases ASCII haystacks into a reused buffer and searches with
-//! `memchr::memmem`; full Unicode folding runs only when a value is not ASCII. Null strings
+//! Whole columns are folded and searched at once (see `strscan`): ASCII data is lowercased in
+//! one vectorised pass and searched with `memchr::memmem`; full Unicode folding runs only for
+//! values that are not ASCII. Null strings
 //! count as `""`, so results are never null.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{
@@ -14,6 +15,8 @@ use datafusion::logical_expr::{
 };
 use memchr::memmem;
 use panoptes_kql::ast::StringOp;
+
+use super::strscan::{self, Edges};
 
 /// Which predicate a kernel computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,39 +107,56 @@ fn text_at(array: &ArrayRef, row: usize) -> String {
 }
 
 fn eval_column(array: &ArrayRef, needles: &Needles) -> ArrayRef {
-    let mut buffer = Vec::new();
-    let result: BooleanArray = match array.data_type() {
-        DataType::Utf8 => array
-            .as_string::<i32>()
-            .iter()
-            .map(|v| Some(needles.matches_buffered(v.unwrap_or(""), &mut buffer)))
-            .collect(),
-        DataType::LargeUtf8 => (0..array.len()).map(|i| Some(needles.matches(&text_at(array, i)))).collect(),
-        DataType::Utf8View => array
-            .as_string_view()
-            .iter()
-            .map(|v| Some(needles.matches_buffered(v.unwrap_or(""), &mut buffer)))
-            .collect(),
-        _ => (0..array.len()).map(|i| Some(needles.matches(&text_at(array, i)))).collect(),
+    let Some(folded) = strscan::fold(array, !needles.case_sensitive) else {
+        let result: BooleanArray = (0..array.len()).map(|i| Some(needles.matches(&text_at(array, i)))).collect();
+        return Arc::new(result);
     };
-    Arc::new(result)
+    let term = |n: &Needle, start: bool, end: bool| strscan::find_rows(&folded, &n.finder, Some(Edges { start, end }));
+    let any_of = |sets: Vec<Vec<bool>>, all: bool| -> Vec<bool> {
+        let mut out = vec![all; folded.rows()];
+        for set in sets {
+            for (o, hit) in out.iter_mut().zip(set) {
+                *o = if all { *o && hit } else { *o || hit };
+            }
+        }
+        out
+    };
+    let hits = match needles.predicate {
+        StrPredicate::HasAll(_) => any_of(needles.items.iter().map(|n| term(n, true, true)).collect(), true),
+        StrPredicate::HasAny(_) => any_of(needles.items.iter().map(|n| term(n, true, true)).collect(), false),
+        StrPredicate::InCi | StrPredicate::EqualsCi => {
+            strscan::test_rows(&folded, |v| needles.items.iter().any(|n| v == n.text.as_bytes()))
+        }
+        StrPredicate::Op(op) => match needles.items.first() {
+            None => vec![false; folded.rows()],
+            Some(n) => match op {
+                StringOp::Has | StringOp::HasCs => term(n, true, true),
+                StringOp::HasPrefix | StringOp::HasPrefixCs => term(n, true, false),
+                StringOp::HasSuffix | StringOp::HasSuffixCs => term(n, false, true),
+                StringOp::Contains | StringOp::ContainsCs => strscan::find_rows(&folded, &n.finder, None),
+                StringOp::StartsWith | StringOp::StartsWithCs => {
+                    strscan::test_rows(&folded, |v| v.starts_with(n.text.as_bytes()))
+                }
+                StringOp::EndsWith | StringOp::EndsWithCs => {
+                    strscan::test_rows(&folded, |v| v.ends_with(n.text.as_bytes()))
+                }
+            },
+        },
+    };
+    Arc::new(strscan::to_array(array, hits, needles.matches("")))
 }
 
 /// One prepared needle: its case-folded text and a substring finder.
 struct Needle {
     text: String,
     finder: memmem::Finder<'static>,
-    starts_alnum: bool,
-    ends_alnum: bool,
 }
 
 impl Needle {
     fn new(text: &str, case_sensitive: bool) -> Self {
         let text = if case_sensitive { text.to_string() } else { text.to_lowercase() };
         let finder = memmem::Finder::new(text.as_bytes()).into_owned();
-        let starts_alnum = text.chars().next().is_some_and(char::is_alphanumeric);
-        let ends_alnum = text.chars().last().is_some_and(char::is_alphanumeric);
-        Self { text, finder, starts_alnum, ends_alnum }
+        Self { text, finder }
     }
 }
 
@@ -219,21 +239,10 @@ impl Needles {
 /// Term match: an occurrence of the needle whose alphanumeric edges sit on term boundaries
 /// (`check_start` / `check_end` select which edges must, for `hasprefix` / `hassuffix`).
 fn has_term(hay: &str, needle: &Needle, check_start: bool, check_end: bool) -> bool {
-    if needle.text.is_empty() {
-        return true;
-    }
+    let edges = Edges { start: check_start, end: check_end };
     let bytes = hay.as_bytes();
-    needle.finder.find_iter(bytes).any(|start| {
-        let end = start + needle.text.len();
-        let start_ok =
-            !check_start || !needle.starts_alnum || !hay[..start].chars().next_back().is_some_and(is_term_char);
-        let end_ok = !check_end || !needle.ends_alnum || !hay[end..].chars().next().is_some_and(is_term_char);
-        start_ok && end_ok
-    })
-}
-
-fn is_term_char(c: char) -> bool {
-    c.is_alphanumeric()
+    needle.text.is_empty()
+        || needle.finder.find_iter(bytes).any(|at| strscan::on_boundaries(bytes, at, needle.text.as_bytes(), edges))
 }
 
 /// `has_any_index(source, values)`: the index in `values` of the first one `source` has as a

@@ -38,6 +38,10 @@ enum KqlCommand {
         /// recorded attack: 2020-10-19T00:00:00Z.
         #[arg(long)]
         now: Option<String>,
+        /// Print the query's plans instead of its result; `analyze` runs it and adds each
+        /// operator's rows and time.
+        #[arg(long, value_enum)]
+        explain: Option<Explain>,
         /// The KQL query.
         query: String,
     },
@@ -63,6 +67,12 @@ enum KqlCommand {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Explain {
+    Plan,
+    Analyze,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     Table,
@@ -73,7 +83,7 @@ enum Format {
 pub(crate) fn run(args: KqlArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().thread_stack_size(64 << 20).enable_all().build()?;
     match args.command {
-        KqlCommand::Run { data, format, now, query } => {
+        KqlCommand::Run { data, format, now, explain, query } => {
             let catalog = catalog(data.as_deref())?;
             let engine = Engine::default();
             let now_ns = match now {
@@ -87,6 +97,20 @@ pub(crate) fn run(args: KqlArgs) -> anyhow::Result<ExitCode> {
                 ),
                 None => None,
             };
+            if let Some(explain) = explain {
+                let now_ns = now_ns.unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
+                let analyze = explain == Explain::Analyze;
+                return match runtime.block_on(engine.explain(&query, catalog.as_ref(), now_ns, analyze)) {
+                    Ok(text) => {
+                        println!("{text}");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(error) => {
+                        eprint!("{}", describe(&error, &query));
+                        Ok(ExitCode::FAILURE)
+                    }
+                };
+            }
             let options = ExecuteOptions { now_ns, ..ExecuteOptions::default() };
             match runtime.block_on(engine.execute(&query, catalog.as_ref(), &options)) {
                 Ok(table) => {

@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module and owns its arguments.
 
+mod bench;
 mod generate;
 mod ingest;
 mod kql;
@@ -24,6 +25,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Generate realistic telemetry with injected attacks for many tenants.
     Generate(generate::GenerateArgs),
+    /// Benchmarks that print ratios against DataFusion SQL and DuckDB.
+    Bench(bench::BenchArgs),
 }
 
 impl Cli {
@@ -32,6 +35,7 @@ impl Cli {
             Command::Kql(args) => kql::run(args),
             Command::Ingest(args) => ingest::run(args),
             Command::Generate(args) => generate::run(args),
+            Command::Bench(args) => bench::run(args),
         }
     }
 }

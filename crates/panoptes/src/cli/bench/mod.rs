@@ -1,0 +1,32 @@
+//! `panoptes bench`: measurements that print ratios against real baselines (never timed unit
+//! tests). `hunt`: KQL against DataFusion SQL and DuckDB on generated data, and the string
+//! kernels; `ingest`: durable ingest throughput, bytes on disk and peak memory.
+
+mod hunt;
+mod ingest;
+mod kernels;
+mod measure;
+mod queries;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Hunting queries: KQL vs hand-written DataFusion SQL vs DuckDB, and string kernels.
+    Hunt(hunt::HuntArgs),
+    /// Ingest throughput (native NDJSON and streaming-API JSON), bytes per million events, memory.
+    Ingest(ingest::IngestBenchArgs),
+}
+
+pub(crate) fn run(args: BenchArgs) -> anyhow::Result<std::process::ExitCode> {
+    match args.what {
+        BenchCommand::Hunt(args) => hunt::run(args),
+        BenchCommand::Ingest(args) => ingest::run(args),
+    }
+}
