@@ -104,7 +104,7 @@ impl ScopedTable {
         let partitions = state.config().target_partitions().max(1);
         let mut groups: Vec<(u64, Vec<PartitionedFile>)> = vec![(0, Vec::new()); partitions.min(files.len())];
         let mut by_size: Vec<&&DataFile> = files.iter().collect();
-        by_size.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+        by_size.sort_by_key(|f| std::cmp::Reverse(f.bytes));
         for file in by_size {
             let path = self.root.join(&file.path);
             let location = path.to_string_lossy().trim_start_matches('/').to_string();

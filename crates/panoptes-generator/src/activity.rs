@@ -97,8 +97,8 @@ pub(crate) fn fill(template: &str, rng: &mut ChaCha8Rng, user: &str) -> String {
             "n" => out.push_str(&rng.random_range(1..99_999).to_string()),
             "hex" => out.push_str(&format!("{:x}", rng.random::<u32>())),
             "guid" => out.push_str(&guid_of(&rng.random::<u64>().to_string())),
-            "file" => out.push_str(*pick(rng, DOCUMENTS)),
-            "site" => out.push_str(*weighted(rng, SITES)),
+            "file" => out.push_str(pick::<&str>(rng, DOCUMENTS)),
+            "site" => out.push_str(weighted::<&str>(rng, SITES)),
             other => {
                 out.push('{');
                 out.push_str(other);

@@ -152,7 +152,7 @@ pub(crate) fn tenant_day(tenant: &Tenant, out: &mut Telemetry, rng: &mut ChaCha8
                 from: &from,
                 from_name: domain,
                 to: user,
-                subject: *pick(rng, SUBJECTS),
+                subject: pick::<&str>(rng, SUBJECTS),
                 urls: &urls,
                 threat: None,
                 sender_ip: &ip_of(domain),

@@ -101,13 +101,16 @@ fn days_of(config: &GeneratorConfig) -> Vec<i64> {
     (0..).map(|d| first + d * DAY).take_while(|day| *day < config.end_ns).collect()
 }
 
+/// One tenant-day's table batches and the attack injected that day, if any.
+pub type TenantDay = (Vec<(&'static str, RecordBatch)>, Option<InjectedAttack>);
+
 /// One tenant-day of telemetry as table batches (only rows inside the window), plus the attack
 /// injected that day, if any. Pure: the same inputs give the same rows.
 pub fn generate_tenant_day(
     config: &GeneratorConfig,
     tenant: &Tenant,
     day_start: i64,
-) -> Result<(Vec<(&'static str, RecordBatch)>, Option<InjectedAttack>), GenerateError> {
+) -> Result<TenantDay, GenerateError> {
     let mut ctx = TenantContext::new(tenant);
     let mut out = Telemetry::new()?;
     let mut rng = population::rng_for(config.seed, tenant.index, 1000 + day_start.div_euclid(DAY) as u64);

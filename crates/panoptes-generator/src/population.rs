@@ -123,7 +123,7 @@ pub fn tenant(seed: u64, index: usize, devices: usize) -> Tenant {
             display_name: format!("{first} {last}"),
             sid: format!("{sid_prefix}-{}", 1104 + n),
             object_id: guid_of(&format!("{id}/{account}")),
-            department: *pick(&mut rng, DEPARTMENTS),
+            department: pick::<&str>(&mut rng, DEPARTMENTS),
             admin: n == 0,
             account,
         });

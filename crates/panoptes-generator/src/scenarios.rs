@@ -69,8 +69,7 @@ pub(crate) fn inject(
     let tenant = ctx.tenant;
     let workstations: Vec<&Device> = tenant.devices.iter().filter(|d| !d.is_server()).collect();
     let dev = if workstations.is_empty() { &tenant.devices[0] } else { *pick(rng, &workstations) };
-    let alert_id =
-        format!("da{}", guid_of(&format!("{}/{kind:?}/{time}", tenant.id)).replace('-', "")[..20].to_string());
+    let alert_id = format!("da{}", &guid_of(&format!("{}/{kind:?}/{time}", tenant.id)).replace('-', "")[..20]);
     let (target, account, indicators) = match kind {
         AttackKind::CredentialDumping => credential_dumping(ctx, out, rng, dev, time),
         AttackKind::LateralMovement => lateral_movement(ctx, out, rng, dev, time),

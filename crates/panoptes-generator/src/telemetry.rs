@@ -531,6 +531,7 @@ impl Telemetry {
         initiating(row, by).s(by.integrity).l(report);
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn registry(
         &mut self,
         dev: &Device,
@@ -558,6 +559,7 @@ impl Telemetry {
     }
 
     /// A `DeviceEvents` row: `file` and `command` describe the target, `details` is JSON.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn device_event(
         &mut self,
         dev: &Device,

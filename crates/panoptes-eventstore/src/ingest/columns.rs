@@ -2,6 +2,7 @@
 //! type (strictly for native NDJSON, leniently for the streaming API's loose typing), fields
 //! the schema lacks kept in `AdditionalFields`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -65,6 +66,8 @@ pub struct TableBuilder {
     table: TableSchema,
     schema: SchemaRef,
     columns: Vec<Values>,
+    /// Column name → position, so each field of a record is placed with one lookup.
+    index: HashMap<String, usize>,
     typing: Typing,
     rows: usize,
 }
@@ -85,7 +88,8 @@ impl TableBuilder {
                 KqlType::Datetime => Values::Time(Vec::new()),
             })
             .collect();
-        Self { schema: table.arrow_schema(), table: table.clone(), columns, typing, rows: 0 }
+        let index = table.columns.iter().enumerate().map(|(i, (name, _))| (name.clone(), i)).collect();
+        Self { schema: table.arrow_schema(), table: table.clone(), columns, index, typing, rows: 0 }
     }
 
     /// Rows added so far.
@@ -95,15 +99,25 @@ impl TableBuilder {
 
     /// Adds one row; on a type error nothing of the row is kept. `default_time` fills a
     /// missing event time.
-    pub fn push(&mut self, mut object: Map<String, Json>, default_time: i64) -> Result<(), FieldError> {
-        let extra = take_unknown_fields(&self.table, &mut object);
-        let mut row = Vec::with_capacity(self.table.columns.len());
-        for (name, kql) in &self.table.columns {
-            let raw = object.remove(name).unwrap_or(Json::Null);
+    pub fn push(&mut self, object: Map<String, Json>, default_time: i64) -> Result<(), FieldError> {
+        // One pass over the record: known fields into their column's slot, the rest kept for
+        // `AdditionalFields`.
+        let mut slots = vec![Json::Null; self.table.columns.len()];
+        let mut extra = Map::new();
+        for (key, value) in object {
+            match self.index.get(key.as_str()) {
+                Some(&i) => slots[i] = value,
+                None => {
+                    extra.insert(key, value);
+                }
+            }
+        }
+        let mut row = Vec::with_capacity(slots.len());
+        for ((name, kql), raw) in self.table.columns.iter().zip(slots) {
             let value = if name == "AdditionalFields" {
-                additional_fields(raw, extra.clone())
+                additional_fields(raw, std::mem::take(&mut extra))
             } else {
-                convert(&raw, *kql, self.typing).ok_or_else(|| FieldError {
+                convert_owned(raw, *kql, self.typing).map_err(|raw| FieldError {
                     field: name.clone(),
                     expected: *kql,
                     found: describe(&raw),
@@ -174,18 +188,6 @@ impl Values {
     }
 }
 
-/// Removes and returns the fields the table has no column for.
-fn take_unknown_fields(table: &TableSchema, object: &mut Map<String, Json>) -> Map<String, Json> {
-    let unknown: Vec<String> = object.keys().filter(|k| !table.columns.iter().any(|(n, _)| n == *k)).cloned().collect();
-    let mut extra = Map::new();
-    for key in unknown {
-        if let Some(value) = object.remove(&key) {
-            extra.insert(key, value);
-        }
-    }
-    extra
-}
-
 /// `AdditionalFields` as given (an object, or a string holding one) with unknown fields merged in.
 fn additional_fields(raw: Json, extra: Map<String, Json>) -> Value {
     let mut base = match raw {
@@ -213,6 +215,14 @@ fn additional_fields(raw: Json, extra: Map<String, Json>) -> Value {
     }
     base.extend(extra);
     Value::Json(Json::Object(base).to_string())
+}
+
+/// Like `convert`, moving a string instead of copying it; gives the value back on a type error.
+fn convert_owned(raw: Json, kql: KqlType, typing: Typing) -> Result<Value, Json> {
+    match (raw, kql) {
+        (Json::String(s), KqlType::String | KqlType::Guid) => Ok(Value::Text(s)),
+        (raw, kql) => convert(&raw, kql, typing).ok_or(raw),
+    }
 }
 
 fn convert(raw: &Json, kql: KqlType, typing: Typing) -> Option<Value> {
