@@ -8,10 +8,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::population::{Device, DeviceRole, Tenant, guid_of, pick};
+use crate::programs::{Launch, SERVER_LAUNCHES, WORKSTATION_LAUNCHES};
 use crate::telemetry::{Account, Connection, FileTouch, Hashes, Logon, Proc, Telemetry, binary, hashes_of};
-use crate::vocabulary::{
-    DOCUMENTS, IMAGE_LOADS, Launch, REGISTRY_WRITES, SERVER_LAUNCHES, SITES, WORKSTATION_LAUNCHES,
-};
+use crate::vocabulary::{DOCUMENTS, IMAGE_LOADS, REGISTRY_WRITES, SITES};
 
 pub(crate) const SECOND: i64 = 1_000_000_000;
 pub(crate) const HOUR: i64 = 3600 * SECOND;

@@ -5,11 +5,12 @@
 //!
 //! Map: [`population`] (tenants, users, devices), [`activity`] (a device's ordinary day),
 //! [`cloud`] (mail, identity, noise alerts), [`scenarios`] (attacks), `telemetry` (the tables and
-//! their writers), `rows` (Arrow row building), `vocabulary` (the words it is made of).
+//! their writers), `rows` (Arrow row building), `programs` and `vocabulary` (what it is made of).
 
 mod activity;
 mod cloud;
 pub mod population;
+mod programs;
 mod rows;
 pub mod scenarios;
 mod telemetry;

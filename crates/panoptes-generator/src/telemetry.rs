@@ -8,8 +8,8 @@ use panoptes_eventstore::StoreError;
 use panoptes_eventstore::arrow::record_batch::RecordBatch;
 
 use crate::population::{Device, sha1_hex};
+use crate::programs::{BINARIES, Binary};
 use crate::rows::{Row, Rows};
-use crate::vocabulary::{BINARIES, Binary};
 
 /// An account a process runs as.
 #[derive(Debug)]

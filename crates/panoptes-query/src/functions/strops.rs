@@ -107,6 +107,28 @@ fn text_at(array: &ArrayRef, row: usize) -> String {
 }
 
 fn eval_column(array: &ArrayRef, needles: &Needles) -> ArrayRef {
+    // Whole-value comparisons need no folded copy: they compare in place, ignoring ASCII case.
+    let whole_value = matches!(
+        needles.predicate,
+        StrPredicate::InCi
+            | StrPredicate::EqualsCi
+            | StrPredicate::Op(
+                StringOp::StartsWith | StringOp::StartsWithCs | StringOp::EndsWith | StringOp::EndsWithCs
+            )
+    );
+    if whole_value && let Some(raw) = strscan::fold(array, false) {
+        let ci = !needles.case_sensitive;
+        let hits = match (needles.predicate, needles.items.first()) {
+            (StrPredicate::Op(StringOp::StartsWith | StringOp::StartsWithCs), Some(n)) => {
+                strscan::test_rows(&raw, |v| strscan::starts_with(v, n.text.as_bytes(), ci))
+            }
+            (StrPredicate::Op(_), Some(n)) => {
+                strscan::test_rows(&raw, |v| strscan::ends_with(v, n.text.as_bytes(), ci))
+            }
+            _ => strscan::test_rows(&raw, |v| needles.items.iter().any(|n| strscan::equals(v, n.text.as_bytes(), ci))),
+        };
+        return Arc::new(strscan::to_array(array, hits, needles.matches("")));
+    }
     let Some(folded) = strscan::fold(array, !needles.case_sensitive) else {
         let result: BooleanArray = (0..array.len()).map(|i| Some(needles.matches(&text_at(array, i)))).collect();
         return Arc::new(result);

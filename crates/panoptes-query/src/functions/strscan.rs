@@ -145,6 +145,44 @@ fn last_char(bytes: &[u8]) -> Option<char> {
     }
 }
 
+/// `value` starts with `needle` (lowercase when `ci`): ASCII compared in place, anything else folded.
+pub(super) fn starts_with(value: &[u8], needle: &[u8], ci: bool) -> bool {
+    if !ci {
+        return value.starts_with(needle);
+    }
+    match value.get(..needle.len()) {
+        Some(prefix) if prefix.is_ascii() => prefix.eq_ignore_ascii_case(needle),
+        _ => lowered(value).is_some_and(|v| v.as_bytes().starts_with(needle)),
+    }
+}
+
+/// `value` ends with `needle` (lowercase when `ci`).
+pub(super) fn ends_with(value: &[u8], needle: &[u8], ci: bool) -> bool {
+    if !ci {
+        return value.ends_with(needle);
+    }
+    match value.len().checked_sub(needle.len()).map(|from| &value[from..]) {
+        Some(suffix) if suffix.is_ascii() => suffix.eq_ignore_ascii_case(needle),
+        _ => lowered(value).is_some_and(|v| v.as_bytes().ends_with(needle)),
+    }
+}
+
+/// `value` equals `needle` (lowercase when `ci`).
+pub(super) fn equals(value: &[u8], needle: &[u8], ci: bool) -> bool {
+    if !ci {
+        return value == needle;
+    }
+    if value.is_ascii() {
+        value.eq_ignore_ascii_case(needle)
+    } else {
+        lowered(value).is_some_and(|v| v.as_bytes() == needle)
+    }
+}
+
+fn lowered(value: &[u8]) -> Option<String> {
+    std::str::from_utf8(value).ok().map(str::to_lowercase)
+}
+
 /// Rows whose folded value satisfies `test`.
 pub(super) fn test_rows(folded: &Folded<'_>, test: impl Fn(&[u8]) -> bool) -> Vec<bool> {
     (0..folded.rows()).map(|i| test(folded.row(i))).collect()
