@@ -6,6 +6,7 @@
 //! are kept.
 
 mod columns;
+mod evtx_file;
 mod windows;
 mod windows_map;
 
@@ -15,6 +16,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use serde_json::Value as Json;
 
 pub use columns::{FieldError, TableBuilder, Typing, parse_time};
+pub use evtx_file::evtx_records;
 
 use crate::catalog::defender_tables;
 

@@ -107,25 +107,18 @@ fn text_at(array: &ArrayRef, row: usize) -> String {
 }
 
 fn eval_column(array: &ArrayRef, needles: &Needles) -> ArrayRef {
-    // Whole-value comparisons need no folded copy: they compare in place, ignoring ASCII case.
-    let whole_value = matches!(
-        needles.predicate,
-        StrPredicate::InCi
-            | StrPredicate::EqualsCi
-            | StrPredicate::Op(
-                StringOp::StartsWith | StringOp::StartsWithCs | StringOp::EndsWith | StringOp::EndsWithCs
-            )
-    );
-    if whole_value && let Some(raw) = strscan::fold(array, false) {
+    // Prefix and suffix tests need no folded copy: they compare in place, ignoring ASCII case.
+    // (Equality keeps the folded buffer: most values fail on length before any byte compare.)
+    let prefix = matches!(needles.predicate, StrPredicate::Op(StringOp::StartsWith | StringOp::StartsWithCs));
+    let suffix = matches!(needles.predicate, StrPredicate::Op(StringOp::EndsWith | StringOp::EndsWithCs));
+    if (prefix || suffix)
+        && let (Some(raw), Some(n)) = (strscan::fold(array, false), needles.items.first())
+    {
         let ci = !needles.case_sensitive;
-        let hits = match (needles.predicate, needles.items.first()) {
-            (StrPredicate::Op(StringOp::StartsWith | StringOp::StartsWithCs), Some(n)) => {
-                strscan::test_rows(&raw, |v| strscan::starts_with(v, n.text.as_bytes(), ci))
-            }
-            (StrPredicate::Op(_), Some(n)) => {
-                strscan::test_rows(&raw, |v| strscan::ends_with(v, n.text.as_bytes(), ci))
-            }
-            _ => strscan::test_rows(&raw, |v| needles.items.iter().any(|n| strscan::equals(v, n.text.as_bytes(), ci))),
+        let hits = if prefix {
+            strscan::test_rows(&raw, |v| strscan::starts_with(v, n.text.as_bytes(), ci))
+        } else {
+            strscan::test_rows(&raw, |v| strscan::ends_with(v, n.text.as_bytes(), ci))
         };
         return Arc::new(strscan::to_array(array, hits, needles.matches("")));
     }

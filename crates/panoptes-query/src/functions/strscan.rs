@@ -167,18 +167,6 @@ pub(super) fn ends_with(value: &[u8], needle: &[u8], ci: bool) -> bool {
     }
 }
 
-/// `value` equals `needle` (lowercase when `ci`).
-pub(super) fn equals(value: &[u8], needle: &[u8], ci: bool) -> bool {
-    if !ci {
-        return value == needle;
-    }
-    if value.is_ascii() {
-        value.eq_ignore_ascii_case(needle)
-    } else {
-        lowered(value).is_some_and(|v| v.as_bytes() == needle)
-    }
-}
-
 fn lowered(value: &[u8]) -> Option<String> {
     std::str::from_utf8(value).ok().map(str::to_lowercase)
 }

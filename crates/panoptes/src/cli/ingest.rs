@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::ingest::{
-    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, parse_line, split_records,
+    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, evtx_records, parse_line, split_records,
 };
 use panoptes_eventstore::{EventStore, StoreConfig};
 
@@ -99,8 +99,14 @@ fn options(args: &IngestArgs, file: Option<&Path>) -> IngestOptions {
 /// (memory stays flat whatever the file size); a single JSON document is read whole.
 fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file: &Path) -> anyhow::Result<usize> {
     let options = options(args, Some(file));
-    let ndjson = is_ndjson(file)?;
+    let evtx = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("evtx"));
+    let ndjson = !evtx && is_ndjson(file)?;
     let chunks = || -> anyhow::Result<Chunks> {
+        if evtx {
+            let records = evtx_records(file).map_err(anyhow::Error::msg)?;
+            let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+            return Ok(Box::new(std::iter::once(Ok((records, bytes)))));
+        }
         if ndjson {
             return Ok(Box::new(line_chunks(file)?));
         }

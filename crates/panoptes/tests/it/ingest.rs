@@ -249,3 +249,47 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
     );
     assert_eq!(mimikatz, [serde_json::json!({"TenantId": "otrf", "count_": 2})]);
 }
+
+/// Raw `.evtx` files read through the `evtx` crate give exactly the rows their `evtx_dump`
+/// JSON Lines twins give (the samples ship both).
+#[test]
+fn raw_evtx_files_ingest_like_their_json_exports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let samples = datasets().join("evtx-attack-samples");
+    let raw = files(&samples.join("evtx"), "evtx");
+    let exported = files(&samples.join("jsonl"), "jsonl");
+    assert_eq!(raw.len(), exported.len(), "every sample has both forms");
+    let mut counts = Vec::new();
+    for (name, paths) in [("raw", &raw), ("exported", &exported)] {
+        let data = dir.path().join(name);
+        let data_arg = data.to_string_lossy().into_owned();
+        let mut args = vec!["ingest", "--data", &data_arg, "--tenant", "samples"];
+        args.extend(paths.iter().map(String::as_str));
+        let out = panoptes(&args);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        counts.push(hunt(
+            &data,
+            "2021-01-01T00:00:00Z",
+            "union withsource=Table Device* | summarize Rows = count(), Devices = dcount(DeviceName), First = min(Timestamp) by Table | order by Table asc",
+        ));
+    }
+    assert!(counts[0].len() >= 4, "several tables filled: {:?}", counts[0]);
+    assert_eq!(counts[0], counts[1]);
+    // A file that is not an event log is refused with a message naming it.
+    let bogus = dir.path().join("notes.evtx");
+    std::fs::write(&bogus, "not a log").expect("write");
+    let out = panoptes(&[
+        "ingest",
+        "--data",
+        &dir.path().join("raw").to_string_lossy(),
+        "--tenant",
+        "samples",
+        &bogus.to_string_lossy(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a readable .evtx file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
