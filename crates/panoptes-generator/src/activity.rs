@@ -110,48 +110,33 @@ pub(crate) fn fill(template: &str, rng: &mut ChaCha8Rng, user: &str) -> String {
     out
 }
 
-/// Picks an item by weight.
-pub(crate) fn weighted<'a, T>(rng: &mut ChaCha8Rng, items: &'a [(T, u32)]) -> &'a T {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
+/// The index of an item drawn with probability proportional to its weight.
+fn weighted_index(rng: &mut ChaCha8Rng, weights: impl Iterator<Item = u32> + Clone) -> usize {
+    let total: u32 = weights.clone().sum();
     let mut ticket = rng.random_range(0..total.max(1));
-    for (item, weight) in items {
-        if ticket < *weight {
-            return item;
+    let mut last = 0;
+    for (index, weight) in weights.enumerate() {
+        if ticket < weight {
+            return index;
         }
         ticket -= weight;
+        last = index;
     }
-    &items[items.len() - 1].0
+    last
+}
+
+/// Picks an item by weight.
+pub(crate) fn weighted<'a, T>(rng: &mut ChaCha8Rng, items: &'a [(T, u32)]) -> &'a T {
+    &items[weighted_index(rng, items.iter().map(|(_, w)| *w))].0
 }
 
 fn pick_launch<'a>(rng: &mut ChaCha8Rng, launches: &'a [Launch]) -> &'a Launch {
-    let total: u32 = launches.iter().map(|l| l.weight).sum();
-    let mut ticket = rng.random_range(0..total.max(1));
-    for launch in launches {
-        if ticket < launch.weight {
-            return launch;
-        }
-        ticket -= launch.weight;
-    }
-    &launches[0]
+    &launches[weighted_index(rng, launches.iter().map(|l| l.weight))]
 }
 
 /// A time in the day: in working hours for people, any hour for machines.
 pub(crate) fn time_in_day(rng: &mut ChaCha8Rng, day_start: i64, human: bool) -> i64 {
-    let hour = if human {
-        let total: u32 = WORK_HOURS.iter().sum();
-        let mut ticket = rng.random_range(0..total);
-        let mut hour = 0;
-        for (h, weight) in WORK_HOURS.iter().enumerate() {
-            if ticket < *weight {
-                hour = h;
-                break;
-            }
-            ticket -= weight;
-        }
-        hour as i64
-    } else {
-        rng.random_range(0..24)
-    };
+    let hour = if human { weighted_index(rng, WORK_HOURS.iter().copied()) as i64 } else { rng.random_range(0..24) };
     day_start + hour * HOUR + rng.random_range(0..HOUR)
 }
 

@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activity::{SECOND, ip_of, time_in_day, weighted};
 use crate::population::{Tenant, User, guid_of, pick};
-use crate::telemetry::Telemetry;
+use crate::telemetry::{Alert, Telemetry};
 use crate::vocabulary::{DOCUMENTS, NOISE_ALERTS, SITES};
 
 const SENDERS: &[(&str, u32)] = &[
@@ -192,38 +192,19 @@ pub(crate) fn tenant_day(tenant: &Tenant, out: &mut Telemetry, rng: &mut ChaCha8
         let time = time_in_day(rng, day_start, true);
         let id = format!("da{}", &guid_of(&format!("{}/{time}", tenant.id))[..18].replace('-', ""));
         let techniques = if technique.is_empty() { "[]".to_string() } else { format!(r#"["{technique}"]"#) };
-        out.alert_info
-            .row()
-            .t(time)
-            .s(&id)
-            .s(title)
-            .s(category)
-            .s(severity)
-            .s("Microsoft Defender for Endpoint")
-            .s("EDR")
-            .s(&techniques);
         let report_file = format!("{}.docx", pick(rng, DOCUMENTS));
-        out.alert_evidence
-            .row()
-            .t(time)
-            .s(&id)
-            .s(title)
-            .s(&format!(r#"["{category}"]"#))
-            .s(&techniques)
-            .s("Microsoft Defender for Endpoint")
-            .s("EDR")
-            .s("Machine")
-            .s("Impacted")
-            .s(&report_file)
-            .n()
-            .n()
-            .n()
-            .n()
-            .n()
-            .s(&device.id)
-            .s(&device.name)
-            .n()
-            .n()
-            .s(severity);
+        out.alert(&Alert {
+            id: &id,
+            time,
+            title,
+            category,
+            severity,
+            techniques: &techniques,
+            entity: "Machine",
+            file: &report_file,
+            command: None,
+            account: None,
+            device,
+        });
     }
 }

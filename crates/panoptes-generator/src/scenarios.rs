@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::activity::{SECOND, TenantContext, ip_of};
 use crate::cloud::{Mail, click, deliver, identity_logon};
 use crate::population::{Device, DeviceRole, guid_of, pick};
-use crate::telemetry::{Connection, FileTouch, Logon, Proc, Telemetry};
+use crate::telemetry::{Alert, Connection, FileTouch, Logon, Proc, Telemetry};
 use crate::vocabulary::DOCUMENTS;
 
 /// The kinds of attack the generator can inject.
@@ -94,38 +94,19 @@ pub(crate) fn inject(
         ),
     };
     let alert_time = time + 5 * 60 * SECOND;
-    out.alert_info
-        .row()
-        .t(alert_time)
-        .s(&alert_id)
-        .s(title)
-        .s(category)
-        .s(severity)
-        .s("Microsoft Defender for Endpoint")
-        .s("EDR")
-        .s(techniques);
-    out.alert_evidence
-        .row()
-        .t(alert_time)
-        .s(&alert_id)
-        .s(title)
-        .s(&format!(r#"["{category}"]"#))
-        .s(techniques)
-        .s("Microsoft Defender for Endpoint")
-        .s("EDR")
-        .s("Process")
-        .s("Impacted")
-        .s(&indicators[0])
-        .n()
-        .n()
-        .os(indicators.get(1).map(String::as_str))
-        .s(&account)
-        .n()
-        .s(&dev.id)
-        .s(&dev.name)
-        .n()
-        .n()
-        .s(severity);
+    out.alert(&Alert {
+        id: &alert_id,
+        time: alert_time,
+        title,
+        category,
+        severity,
+        techniques,
+        entity: "Process",
+        file: &indicators[0],
+        command: indicators.get(1).map(String::as_str),
+        account: Some(&account),
+        device: dev,
+    });
     InjectedAttack {
         kind,
         tenant: tenant.id.to_string(),

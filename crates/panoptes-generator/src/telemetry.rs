@@ -88,7 +88,8 @@ const INITIATING: &[&str] = &[
 const INTEGRITY: &[&str] = &["InitiatingProcessIntegrityLevel"];
 const REPORT: &[&str] = &["ReportId"];
 
-fn initiating<'a>(row: Row<'a>, p: &Proc) -> Row<'a> {
+/// A process's image cells: name, path, command line, id, start, hashes, size, version info.
+fn image<'a>(row: Row<'a>, p: &Proc) -> Row<'a> {
     row.s(p.bin.name)
         .s(&p.path())
         .s(&p.command)
@@ -101,13 +102,16 @@ fn initiating<'a>(row: Row<'a>, p: &Proc) -> Row<'a> {
         .s(p.bin.company)
         .s(p.bin.product)
         .s(p.bin.description)
-        .s(&p.account.domain)
-        .s(&p.account.name)
-        .s(&p.account.sid)
-        .os(p.account.upn.as_deref())
-        .s(p.parent_name)
-        .l(p.parent_pid)
-        .t(p.parent_created)
+}
+
+/// Domain, name, SID and UPN of the account a process runs as.
+fn account<'a>(row: Row<'a>, a: &Account) -> Row<'a> {
+    row.s(&a.domain).s(&a.name).s(&a.sid).os(a.upn.as_deref())
+}
+
+/// The `INITIATING` cells.
+fn initiating<'a>(row: Row<'a>, p: &Proc) -> Row<'a> {
+    account(image(row, p), &p.account).s(p.parent_name).l(p.parent_pid).t(p.parent_created)
 }
 
 fn device<'a>(row: Row<'a>, time: i64, device: &Device, action: &str) -> Row<'a> {
@@ -141,6 +145,23 @@ pub(crate) struct Logon<'a> {
     pub local_admin: bool,
     pub remote_device: Option<&'a str>,
     pub remote_ip: Option<&'a str>,
+}
+
+/// An EDR alert with its one piece of evidence.
+pub(crate) struct Alert<'a> {
+    pub id: &'a str,
+    pub time: i64,
+    pub title: &'a str,
+    pub category: &'a str,
+    pub severity: &'a str,
+    /// MITRE technique ids as a JSON list.
+    pub techniques: &'a str,
+    /// `Process` or `Machine`.
+    pub entity: &'a str,
+    pub file: &'a str,
+    pub command: Option<&'a str>,
+    pub account: Option<&'a str>,
+    pub device: &'a Device,
 }
 
 /// All tables of one tenant's generated telemetry.
@@ -459,29 +480,50 @@ impl Telemetry {
         Ok(out)
     }
 
+    /// An alert: its `AlertInfo` row and its evidence row.
+    pub(crate) fn alert(&mut self, a: &Alert<'_>) {
+        const SOURCE: &str = "Microsoft Defender for Endpoint";
+        self.alert_info
+            .row()
+            .t(a.time)
+            .s(a.id)
+            .s(a.title)
+            .s(a.category)
+            .s(a.severity)
+            .s(SOURCE)
+            .s("EDR")
+            .s(a.techniques);
+        self.alert_evidence
+            .row()
+            .t(a.time)
+            .s(a.id)
+            .s(a.title)
+            .s(&format!(r#"["{}"]"#, a.category))
+            .s(a.techniques)
+            .s(SOURCE)
+            .s("EDR")
+            .s(a.entity)
+            .s("Impacted")
+            .s(a.file)
+            .n()
+            .n()
+            .os(a.command)
+            .os(a.account)
+            .n()
+            .s(&a.device.id)
+            .s(&a.device.name)
+            .n()
+            .n()
+            .s(a.severity);
+    }
+
     /// `parent` started `child`.
     pub(crate) fn process_created(&mut self, dev: &Device, child: &Proc, parent: &Proc) {
         let report = self.report();
-        let row = device(self.process.row(), child.created, dev, "ProcessCreated")
+        let row = image(device(self.process.row(), child.created, dev, "ProcessCreated"), child)
             .s(child.bin.name)
-            .s(&child.path())
-            .s(&child.command)
-            .l(child.pid)
-            .t(child.created)
-            .s(&child.hashes.sha1)
-            .s(&child.hashes.sha256)
-            .s(&child.hashes.md5)
-            .l(child.bin.size)
-            .s(child.bin.company)
-            .s(child.bin.product)
-            .s(child.bin.description)
-            .s(child.bin.name)
-            .s(child.integrity)
-            .s(&child.account.domain)
-            .s(&child.account.name)
-            .s(&child.account.sid)
-            .os(child.account.upn.as_deref());
-        initiating(row, parent).s(parent.integrity).l(report);
+            .s(child.integrity);
+        initiating(account(row, &child.account), parent).s(parent.integrity).l(report);
     }
 
     pub(crate) fn connection(&mut self, dev: &Device, time: i64, action: &str, c: &Connection<'_>, by: &Proc) {

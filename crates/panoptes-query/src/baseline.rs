@@ -1,5 +1,7 @@
 //! Hand-written DataFusion SQL over the same Parquet files and batches KQL runs on: the
 //! baseline the hunting benchmark measures the KQL engine against, and checks it agrees with.
+//! It reads every tenant's files with no `TenantScope`: a benchmark tool for the operator who
+//! holds the data directory, never a way to answer an analyst's query.
 
 use std::path::Path;
 use std::sync::Arc;
