@@ -5,7 +5,8 @@
 //!
 //! Map: [`population`] (tenants, users, devices), [`activity`] (a device's ordinary day),
 //! [`cloud`] (mail, identity, noise alerts), [`scenarios`] (attacks), `telemetry` (the tables and
-//! their writers), `rows` (Arrow row building), `programs` and `vocabulary` (what it is made of).
+//! their writers; `tables` declares their columns), `rows` (Arrow row building), `programs`
+//! and `vocabulary` (what it is made of).
 
 mod activity;
 mod cloud;
@@ -13,6 +14,7 @@ pub mod population;
 mod programs;
 mod rows;
 pub mod scenarios;
+mod tables;
 mod telemetry;
 mod vocabulary;
 
