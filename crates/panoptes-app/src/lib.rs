@@ -1,1 +1,137 @@
-//! placeholder
+//! Use cases: each authenticates or takes an authenticated [`Caller`], asks `panoptes-rbac`
+//! whether the action is allowed in each tenant, and only then makes the
+//! [`panoptes_domain::TenantScope`] the stores need. This crate is the only place such a scope is
+//! made for a request; changes and their ledger entries commit in one transaction.
+//!
+//! Map: `auth` (passwords, sessions, API tokens, the caller's grants), `tenancy` (tenants, the
+//! multi-tenant view and its per-tenant status), `directory` (users, roles, guests, delegations,
+//! service principals), `hunting` (runHuntingQuery across tenants), `ledger` (recording and
+//! reading the audit log), `setup` (the first administrator, and the demo instance's tenants and people).
+
+mod auth;
+mod clock;
+mod directory;
+mod error;
+mod hunting;
+mod ledger;
+mod setup;
+mod tenancy;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use panoptes_db::{Db, PrincipalKind};
+use panoptes_domain::TenantId;
+use panoptes_eventstore::EventStore;
+use panoptes_query::Engine;
+use panoptes_rbac::Access;
+
+pub use auth::{NewToken, SignedIn};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{DelegationRequest, NewUser};
+pub use error::{AppError, Result};
+pub use hunting::{HuntMode, HuntRequest, HuntResponse};
+pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
+pub use tenancy::{NewTenant, TenantView};
+
+/// Security settings of the instance.
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, whatever its activity.
+    pub session_absolute: Duration,
+    /// Consecutive failed sign-ins that lock an account.
+    pub max_failed_sign_ins: i64,
+    /// How long a lock lasts.
+    pub lockout: Duration,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(60 * 60),
+            session_absolute: Duration::from_secs(12 * 60 * 60),
+            max_failed_sign_ins: 5,
+            lockout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The application: stores, engine, clock and settings.
+#[derive(Debug, Clone)]
+pub struct App {
+    db: Db,
+    events: Arc<EventStore>,
+    engine: Engine,
+    clock: Arc<dyn Clock>,
+    security: SecurityConfig,
+    /// Hunts run here, apart from the HTTP runtime, so a heavy query never stalls the API.
+    query_runtime: tokio::runtime::Handle,
+}
+
+impl App {
+    /// Wires the application.
+    pub fn new(
+        db: Db,
+        events: Arc<EventStore>,
+        engine: Engine,
+        clock: Arc<dyn Clock>,
+        security: SecurityConfig,
+        query_runtime: tokio::runtime::Handle,
+    ) -> App {
+        App { db, events, engine, clock, security, query_runtime }
+    }
+
+    /// The operational store.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The event store.
+    pub fn events(&self) -> &Arc<EventStore> {
+        &self.events
+    }
+
+    /// Now, from the application's clock.
+    pub fn now_ns(&self) -> i64 {
+        self.clock.now_ns()
+    }
+}
+
+/// An authenticated principal making one request, with its grants as of that request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// User or service principal.
+    pub kind: PrincipalKind,
+    /// Its id.
+    pub id: String,
+    /// Its home tenant.
+    pub home: TenantId,
+    /// Sign-in or display name.
+    pub name: String,
+    /// Instance administrator (tenant lifecycle only; no tenant data without a grant).
+    pub instance_admin: bool,
+    /// Everything it holds, evaluated for this request.
+    pub access: Access,
+    /// The request's id, for the ledger and logs.
+    pub request_id: String,
+}
+
+/// 32 random bytes as hex: session ids, CSRF tokens, API token secrets.
+pub(crate) fn random_secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random source: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// SHA-256 hex of a secret: what is stored instead of it.
+pub(crate) fn hash_secret(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+/// A new object id.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -21,8 +21,7 @@ pub enum Backend {
 }
 
 /// The migrations, in order. The same SQL runs on both backends.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_identity.sql", include_str!("../migrations/0001_identity.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_identity.sql", include_str!("../migrations/0001_identity.sql"))];
 
 /// The operational store.
 #[derive(Debug, Clone)]
@@ -44,12 +43,12 @@ impl Db {
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
-            // SQLite allows one writer; a single connection avoids busy errors under load.
-            .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            // SQLite in WAL mode reads concurrently and queues writers on its busy timeout.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
                             .await?;
                     }
                     Ok(())
@@ -79,9 +78,8 @@ impl Db {
 
     /// The applied migration versions.
     pub async fn migrations(&self) -> Result<Vec<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations ORDER BY version").fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|(v,)| v).collect())
     }
 

@@ -338,7 +338,12 @@ fn delegation_from_row(row: &AnyRow) -> Result<Delegation> {
 }
 
 /// Records a partner's request; `scope` is the partner's, and the group must be the partner's.
-pub async fn insert_delegation(conn: &mut Conn, scope: &TenantScope, request: &Delegation, created_ns: i64) -> Result<()> {
+pub async fn insert_delegation(
+    conn: &mut Conn,
+    scope: &TenantScope,
+    request: &Delegation,
+    created_ns: i64,
+) -> Result<()> {
     let partner = single(scope, &request.partner_tenant_id)?;
     let group: Option<(String,)> = sqlx::query_as("SELECT id FROM groups WHERE id = $1 AND tenant_id = $2")
         .bind(&request.group_id)

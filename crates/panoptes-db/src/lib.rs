@@ -27,8 +27,8 @@ pub use grants::{
 };
 pub use principals::{
     Group, ServicePrincipal, User, add_group_member, insert_group, insert_service_principal, insert_user,
-    record_sign_in_failure, reset_sign_in_failures, service_principal, set_password_hash, user_by_id,
-    user_by_username, users_of,
+    record_sign_in_failure, reset_sign_in_failures, service_principal, set_password_hash, user_by_id, user_by_username,
+    users_of,
 };
 pub use sessions::{
     ApiToken, Session, api_token_by_hash, delete_session, delete_sessions_of_user, insert_api_token, insert_session,

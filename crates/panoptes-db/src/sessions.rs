@@ -123,17 +123,19 @@ fn token_from_row(row: &AnyRow) -> Result<ApiToken> {
 /// Stores a token of a principal of the scope's tenant.
 pub async fn insert_api_token(conn: &mut Conn, scope: &TenantScope, token: &ApiToken, created_ns: i64) -> Result<()> {
     let tenant = single(scope, &token.tenant_id)?;
-    sqlx::query(&format!("INSERT INTO api_tokens ({TOKEN_COLUMNS}, created_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)"))
-        .bind(&token.id)
-        .bind(tenant.as_str())
-        .bind(token.principal_kind.name())
-        .bind(&token.principal_id)
-        .bind(&token.token_hash)
-        .bind(&token.scopes)
-        .bind(token.expires_ns)
-        .bind(created_ns)
-        .execute(conn)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO api_tokens ({TOKEN_COLUMNS}, created_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)"
+    ))
+    .bind(&token.id)
+    .bind(tenant.as_str())
+    .bind(token.principal_kind.name())
+    .bind(&token.principal_id)
+    .bind(&token.token_hash)
+    .bind(&token.scopes)
+    .bind(token.expires_ns)
+    .bind(created_ns)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -150,10 +152,11 @@ pub async fn api_token_by_hash(conn: &mut Conn, token_hash: &str) -> Result<Opti
 pub async fn tokens_of(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<ApiToken>> {
     let mut out = Vec::new();
     for tenant in scope.tenants() {
-        let rows = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant_id = $1 ORDER BY created_ns"))
-            .bind(tenant.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant_id = $1 ORDER BY created_ns"))
+                .bind(tenant.as_str())
+                .fetch_all(&mut *conn)
+                .await?;
         for row in &rows {
             out.push(token_from_row(row)?);
         }

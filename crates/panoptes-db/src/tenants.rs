@@ -62,16 +62,15 @@ pub async fn insert_tenant(conn: &mut Conn, tenant: &Tenant) -> Result<()> {
 
 /// Writes a tenant's name, plan, status and retention.
 pub async fn update_tenant(conn: &mut Conn, tenant: &Tenant) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE tenants SET name = $1, capabilities = $2, status = $3, retention_days = $4 WHERE id = $5",
-    )
-    .bind(&tenant.name)
-    .bind(tenant.capabilities.join(","))
-    .bind(&tenant.status)
-    .bind(tenant.retention_days)
-    .bind(tenant.id.as_str())
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE tenants SET name = $1, capabilities = $2, status = $3, retention_days = $4 WHERE id = $5")
+            .bind(&tenant.name)
+            .bind(tenant.capabilities.join(","))
+            .bind(&tenant.status)
+            .bind(tenant.retention_days)
+            .bind(tenant.id.as_str())
+            .execute(conn)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound(format!("tenant {}", tenant.id)));
     }

@@ -70,10 +70,12 @@ pub async fn insert_tenant_group(conn: &mut Conn, group: &TenantGroup) -> Result
 
 /// A principal's tenant groups.
 pub async fn tenant_groups_of(conn: &mut Conn, owner_id: &str) -> Result<Vec<TenantGroup>> {
-    let rows = sqlx::query("SELECT id, tenant_id, owner_id, name, members FROM tenant_groups WHERE owner_id = $1 ORDER BY name")
-        .bind(owner_id)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, tenant_id, owner_id, name, members FROM tenant_groups WHERE owner_id = $1 ORDER BY name",
+    )
+    .bind(owner_id)
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|row| {
             let members: String = row.try_get("members")?;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use datafusion::arrow::compute::concat_batches;
-use panoptes_domain::TenantId;
+use panoptes_domain::{TenantId, TenantScope};
 
 use crate::error::{Result, StoreError};
 use crate::layout::{day_of, manifest_path};
@@ -77,6 +77,19 @@ impl EventStore {
             self.replace_files(&expired, None)?;
         }
         Ok(report)
+    }
+
+    /// Deletes every event of the scope's tenants (a tenant being deleted): buffered rows are
+    /// flushed first so the write-ahead log cannot bring them back, then the files go.
+    pub fn delete_tenant_data(&self, scope: &TenantScope) -> Result<u64> {
+        self.flush()?;
+        let _maintenance = self.lock_maintenance();
+        let doomed: Vec<DataFile> = self.all_files().into_iter().filter(|f| scope.contains(&f.tenant)).collect();
+        let rows = doomed.iter().map(|f| f.rows).sum();
+        if !doomed.is_empty() {
+            self.replace_files(&doomed, None)?;
+        }
+        Ok(rows)
     }
 
     /// Commits `old` → `new` in the manifest, then deletes the old files and empty folders.

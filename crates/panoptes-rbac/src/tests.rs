@@ -15,7 +15,14 @@ fn built_in_roles_match_the_spec() {
     check_role("reader", &["securityData.read", "vulnerability.read", "settings.read"]);
     check_role(
         "Analyst",
-        &["securityData.read", "hunting.run", "alerts.manage", "response.manage", "vulnerability.read", "settings.read"],
+        &[
+            "securityData.read",
+            "hunting.run",
+            "alerts.manage",
+            "response.manage",
+            "vulnerability.read",
+            "settings.read",
+        ],
     );
     check_role(
         "detectionEngineer",
@@ -89,7 +96,9 @@ fn requested_tenants_only_narrow() {
 /// holds the permission and the token scope (if any) includes it.
 fn model_allows(grants: &[Grant], scope: Option<PermissionSet>, tenant: &TenantId, p: Permission, now: i64) -> bool {
     scope.is_none_or(|s| s.contains(p))
-        && grants.iter().any(|g| &g.tenant == tenant && g.expires_ns.is_none_or(|e| now < e) && g.permissions.contains(p))
+        && grants
+            .iter()
+            .any(|g| &g.tenant == tenant && g.expires_ns.is_none_or(|e| now < e) && g.permissions.contains(p))
 }
 
 fn arb_grant() -> impl Strategy<Value = Grant> {

@@ -47,7 +47,10 @@ async fn the_ledger_is_a_hash_chain_per_tenant_and_tampering_is_found() {
             .execute(&mut *conn)
             .await
             .expect("restore");
-        sqlx::query("DELETE FROM audit_entries WHERE tenant_id = 'a' AND seq = 2").execute(&mut *conn).await.expect("cut");
+        sqlx::query("DELETE FROM audit_entries WHERE tenant_id = 'a' AND seq = 2")
+            .execute(&mut *conn)
+            .await
+            .expect("cut");
         assert_eq!(panoptes_db::verify_audit(&mut conn, &both).await.expect("verify"), Some((TenantId::new("a"), 3)));
     }
 }

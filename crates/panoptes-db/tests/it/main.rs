@@ -14,7 +14,14 @@ async fn backends() -> Vec<(Db, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = Db::open_sqlite(&dir.path().join("ops.db")).await.expect("sqlite");
     let mut out = vec![(sqlite, Some(dir))];
-    if let Ok(url) = std::env::var("PANOPTES_TEST_POSTGRES_URL") {
+    let url = std::env::var("PANOPTES_TEST_POSTGRES_URL").ok();
+    // CI sets this so the PostgreSQL half can never be skipped silently.
+    if url.is_none() && std::env::var_os("PANOPTES_REQUIRE_POSTGRES").is_some() {
+        panic!(
+            "PANOPTES_REQUIRE_POSTGRES is set but PANOPTES_TEST_POSTGRES_URL is not: start one with dev/start-postgres.sh"
+        );
+    }
+    if let Some(url) = url {
         // A plain connection: the admin database itself is never migrated.
         sqlx::any::install_default_drivers();
         let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.expect("postgres admin");

@@ -4,6 +4,7 @@ mod bench;
 mod generate;
 mod ingest;
 mod kql;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,10 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Benchmarks that print ratios against DataFusion SQL and DuckDB.
     Bench(bench::BenchArgs),
+    /// Serve the console and the REST API over a data directory.
+    Serve(serve::ServeArgs),
+    /// Start a demo instance: generated tenants, telemetry and sign-ins on a fresh data directory.
+    Demo(serve::DemoArgs),
 }
 
 impl Cli {
@@ -36,6 +41,8 @@ impl Cli {
             Command::Ingest(args) => ingest::run(args),
             Command::Generate(args) => generate::run(args),
             Command::Bench(args) => bench::run(args),
+            Command::Serve(args) => serve::run_serve(args),
+            Command::Demo(args) => serve::run_demo(args),
         }
     }
 }

@@ -1,0 +1,97 @@
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value as Json_, json};
+
+use super::{Body, ReqId, fail};
+use crate::AppState;
+use crate::auth::{Auth, SESSION_COOKIE, cookie};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SignIn {
+    username: String,
+    password: String,
+}
+
+/// The client's socket address; forwarded headers are client-controlled and not trusted.
+pub(super) struct Source(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let address = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>();
+        Ok(Source(address.map_or_else(|| "local".to_string(), |c| c.0.ip().to_string())))
+    }
+}
+
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    id: ReqId,
+    Source(source): Source,
+    Body(body): Body<SignIn>,
+) -> ApiResult<Response> {
+    state.sign_in_limiter.check(&format!("ip:{source}")).map_err(|secs| ApiError::too_many(secs, &id.0))?;
+    let signed = state.app.sign_in(&body.username, &body.password, &id.0).await.map_err(fail(&id.0))?;
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", signed.session);
+    let body = json!({
+        "csrfToken": signed.csrf_token,
+        "user": {"id": signed.caller.id, "username": signed.caller.name, "homeTenantId": signed.caller.home},
+    });
+    let mut response = Json(body).into_response();
+    let value = HeaderValue::from_str(&cookie)
+        .map_err(|e| ApiError::from_app(panoptes_app::AppError::Internal(e.to_string()), &id.0))?;
+    response.headers_mut().insert(header::SET_COOKIE, value);
+    Ok(response)
+}
+
+pub(super) async fn sign_out(
+    State(state): State<AppState>,
+    id: ReqId,
+    Auth(_caller): Auth,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if let Some(session) = cookie(&headers, SESSION_COOKIE) {
+        state.app.sign_out(&session).await.map_err(fail(&id.0))?;
+    }
+    let mut response = Json(json!({"signedOut": true})).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("panoptes_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+pub(super) async fn me(State(state): State<AppState>, id: ReqId, Auth(caller): Auth) -> ApiResult<Json<Json_>> {
+    let tenants = state.app.my_tenants(&caller).await.map_err(fail(&id.0))?;
+    Ok(Json(json!({
+        "id": caller.id,
+        "name": caller.name,
+        "kind": caller.kind.name(),
+        "homeTenantId": caller.home,
+        "instanceAdmin": caller.instance_admin,
+        "tenants": tenants,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    id: ReqId,
+    Auth(caller): Auth,
+    Body(body): Body<PasswordChange>,
+) -> ApiResult<Json<Json_>> {
+    state.app.change_password(&caller, &body.current_password, &body.new_password).await.map_err(fail(&id.0))?;
+    Ok(Json(json!({"changed": true, "note": "every session of this user has ended; sign in again"})))
+}

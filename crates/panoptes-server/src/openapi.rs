@@ -1,0 +1,88 @@
+//! The OpenAPI 3 document, built from the same route table the router is checked against (a
+//! test calls every listed route and expects it to exist).
+
+use serde_json::{Map, Value as Json, json};
+
+/// Every API route: method, path (OpenAPI form), tag, summary.
+pub const ROUTES: &[(&str, &str, &str, &str)] = &[
+    (
+        "post",
+        "/api/v1/auth/signIn",
+        "session",
+        "Sign in with a password; sets the session cookie, returns the CSRF token",
+    ),
+    ("post", "/api/v1/auth/signOut", "session", "End the current session"),
+    ("get", "/api/v1/me", "session", "The caller, its home tenant and what it reaches"),
+    ("post", "/api/v1/me/password", "session", "Change the caller's password (ends its sessions)"),
+    ("get", "/api/v1/me/invitations", "session", "The caller's guest invitations into other tenants"),
+    ("post", "/api/v1/me/invitations/{id}/accept", "session", "Accept a guest invitation"),
+    ("put", "/api/v1/me/view/{tenantId}", "tenants", "Add a tenant to the caller's multi-tenant view"),
+    ("delete", "/api/v1/me/view/{tenantId}", "tenants", "Remove a tenant from the caller's view"),
+    ("get", "/api/v1/me/tenantGroups", "tenants", "The caller's tenant groups"),
+    ("post", "/api/v1/me/tenantGroups", "tenants", "Name a group of the caller's tenants"),
+    ("get", "/api/v1/tenants", "tenants", "The tenants the caller reaches, each with its status"),
+    ("post", "/api/v1/tenants", "tenants", "Create a tenant (instance administrators)"),
+    ("get", "/api/v1/tenants/{tenantId}", "tenants", "One tenant"),
+    ("patch", "/api/v1/tenants/{tenantId}", "tenants", "Rename a tenant or change its plan, status or retention"),
+    ("delete", "/api/v1/tenants/{tenantId}", "tenants", "Delete a tenant and its data (?confirm=<name>)"),
+    ("get", "/api/v1/tenants/{tenantId}/users", "directory", "A tenant's users"),
+    ("post", "/api/v1/tenants/{tenantId}/users", "directory", "Create a user with roles"),
+    ("post", "/api/v1/tenants/{tenantId}/groups", "directory", "Create a group of the tenant's users"),
+    ("get", "/api/v1/tenants/{tenantId}/roleAssignments", "directory", "A tenant's role assignments"),
+    ("post", "/api/v1/tenants/{tenantId}/roleAssignments", "directory", "Assign roles to a principal"),
+    ("delete", "/api/v1/tenants/{tenantId}/roleAssignments/{id}", "directory", "Remove a role assignment"),
+    ("get", "/api/v1/tenants/{tenantId}/guests", "directory", "A tenant's guests"),
+    ("post", "/api/v1/tenants/{tenantId}/guests", "directory", "Invite a user of another tenant as a guest"),
+    ("delete", "/api/v1/tenants/{tenantId}/guests/{id}", "directory", "Remove a guest; its access ends at once"),
+    ("get", "/api/v1/tenants/{tenantId}/delegations", "directory", "Delegated-access relationships of a tenant"),
+    ("post", "/api/v1/delegations", "directory", "Request delegated access to a customer tenant"),
+    ("post", "/api/v1/tenants/{tenantId}/delegations/{id}/approve", "directory", "Approve a requested relationship"),
+    ("post", "/api/v1/tenants/{tenantId}/delegations/{id}/reject", "directory", "Reject a requested relationship"),
+    ("post", "/api/v1/tenants/{tenantId}/delegations/{id}/revoke", "directory", "End a relationship"),
+    ("post", "/api/v1/tenants/{tenantId}/servicePrincipals", "directory", "Create a service principal with roles"),
+    ("post", "/api/v1/tokens", "directory", "Issue an API token to the caller or a service principal"),
+    ("delete", "/api/v1/tenants/{tenantId}/tokens/{id}", "directory", "Revoke an API token"),
+    ("get", "/api/v1/tenants/{tenantId}/audit", "audit", "A tenant's ledger (?format=ndjson to export)"),
+    ("get", "/api/v1/tenants/{tenantId}/audit/verify", "audit", "Check a tenant's ledger hash chain"),
+    ("post", "/api/v1/security/runHuntingQuery", "hunting", "Run a KQL hunting query across tenants"),
+    ("get", "/api/v1/openapi.json", "meta", "This document"),
+];
+
+/// The OpenAPI 3.0 document of [`ROUTES`].
+pub fn openapi_document() -> Json {
+    let mut paths: Map<String, Json> = Map::new();
+    for (method, path, tag, summary) in ROUTES {
+        let parameters: Vec<Json> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let operation = json!({
+            "tags": [tag],
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "success", "content": {"application/json": {}}},
+                "default": {"description": "a problem body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        });
+        if let Json::Object(entry) = paths.entry(path.to_string()).or_insert_with(|| json!({})) {
+            entry.insert(method.to_string(), operation);
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Panoptes API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE}
+            },
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"}, "target": {"type": "string", "nullable": true},
+                "details": {"type": "array", "items": {}}, "requestId": {"type": "string"}}}}}}
+        },
+        "security": [{"bearer": []}, {"session": []}]
+    })
+}
