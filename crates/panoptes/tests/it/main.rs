@@ -4,5 +4,6 @@
 mod bench;
 mod cli;
 mod conformance;
+mod demo;
 mod ingest;
 mod tidy;
