@@ -71,6 +71,11 @@ fn entry_hash(tenant: &TenantId, seq: i64, prev_hash: &str, e: &NewAuditEntry) -
 /// Appends to the ledger of the scope's one tenant; call inside the transaction of the change.
 pub async fn append_audit(conn: &mut Conn, scope: &TenantScope, entry: NewAuditEntry) -> Result<AuditEntry> {
     let tenant = scope.single().ok_or_else(|| DbError::Conflict("an audit entry belongs to one tenant".into()))?;
+    // Serialize appends per tenant so two writers never take the same sequence number (SQLite
+    // already serializes writers through `BEGIN IMMEDIATE`).
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(tenant.as_str()).execute(&mut *conn).await?;
+    }
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_entries WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1")
             .bind(tenant.as_str())

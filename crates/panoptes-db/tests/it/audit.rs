@@ -54,3 +54,28 @@ async fn the_ledger_is_a_hash_chain_per_tenant_and_tampering_is_found() {
         assert_eq!(panoptes_db::verify_audit(&mut conn, &both).await.expect("verify"), Some((TenantId::new("a"), 3)));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_keep_one_unbroken_chain() {
+    for (db, _dir) in backends().await {
+        with_tenants(&db, &["a"]).await;
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut tx = db.begin().await.expect("tx");
+                    panoptes_db::append_audit(&mut tx, &scope("a"), entry(&format!("write {i}")))
+                        .await
+                        .expect("append");
+                    tx.commit().await.expect("commit");
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        let mut conn = db.conn().await.expect("conn");
+        assert_eq!(panoptes_db::list_audit(&mut conn, &scope("a")).await.expect("list").len(), 8);
+        assert_eq!(panoptes_db::verify_audit(&mut conn, &scope("a")).await.expect("verify"), None);
+    }
+}

@@ -62,10 +62,10 @@ pub(crate) struct DemoArgs {
     days: usize,
 }
 
-struct Instance {
-    app: App,
-    store: Arc<EventStore>,
-    http: tokio::runtime::Runtime,
+pub(crate) struct Instance {
+    pub(crate) app: App,
+    pub(crate) store: Arc<EventStore>,
+    pub(crate) http: tokio::runtime::Runtime,
     // Kept alive for the app's query handle.
     _query: tokio::runtime::Runtime,
 }
@@ -74,7 +74,7 @@ fn now_ns() -> i64 {
     chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
-fn open(data: &Path, database: Option<&str>) -> anyhow::Result<Instance> {
+pub(crate) fn open(data: &Path, database: Option<&str>) -> anyhow::Result<Instance> {
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let (store, report) = EventStore::open(&data.join("events"), StoreConfig::default())
         .with_context(|| format!("opening the event store in {}", data.display()))?;

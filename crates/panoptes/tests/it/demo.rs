@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (u16, String, Value) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     let body = body.map(Value::to_string).unwrap_or_default();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     if !body.is_empty() {
         request.push_str("Content-Type: application/json\r\n");
     }
@@ -71,14 +74,16 @@ fn demo_starts_prints_sign_ins_and_serves_the_api_over_http() {
     let csrf = body["csrfToken"].as_str().expect("csrf").to_string();
     let (status, _, tenants) = http(port, "GET", "/api/v1/tenants", &[("Cookie", &cookie)], None);
     assert_eq!(status, 200);
-    let names: Vec<&str> = tenants["value"].as_array().expect("tenants").iter().filter_map(|t| t["tenantName"].as_str()).collect();
+    let names: Vec<&str> =
+        tenants["value"].as_array().expect("tenants").iter().filter_map(|t| t["tenantName"].as_str()).collect();
     assert_eq!(names.len(), 3, "the MSSP tenant and two of the four customers: {names:?}");
 
     let hunt = json!({"Query": "DeviceProcessEvents | summarize count() by TenantId"});
     let headers = [("Cookie", cookie.as_str()), ("X-CSRF-Token", csrf.as_str())];
     let (status, _, answer) = http(port, "POST", "/api/v1/security/runHuntingQuery", &headers, Some(&hunt));
     assert_eq!(status, 200, "{answer}");
-    let hunted: Vec<&str> = answer["results"].as_array().expect("rows").iter().filter_map(|r| r["TenantName"].as_str()).collect();
+    let hunted: Vec<&str> =
+        answer["results"].as_array().expect("rows").iter().filter_map(|r| r["TenantName"].as_str()).collect();
     assert_eq!(hunted.len(), 2, "rows from exactly the two reachable customers: {answer}");
 
     // Ctrl-C ends it cleanly.

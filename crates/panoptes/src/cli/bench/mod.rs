@@ -1,7 +1,9 @@
 //! `panoptes bench`: measurements that print ratios against real baselines (never timed unit
 //! tests). `hunt`: KQL against DataFusion SQL and DuckDB on generated data, and the string
-//! kernels; `ingest`: durable ingest throughput, bytes on disk and peak memory.
+//! kernels; `ingest`: durable ingest throughput, bytes on disk and peak memory; `api`: API
+//! requests per second and latency over loopback HTTP.
 
+mod api;
 mod hunt;
 mod ingest;
 mod kernels;
@@ -22,11 +24,14 @@ enum BenchCommand {
     Hunt(hunt::HuntArgs),
     /// Ingest throughput (native NDJSON and streaming-API JSON), bytes per million events, memory.
     Ingest(ingest::IngestBenchArgs),
+    /// API throughput and latency: a tenant-scoped list call and runHuntingQuery over many tenants.
+    Api(api::ApiBenchArgs),
 }
 
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<std::process::ExitCode> {
     match args.what {
         BenchCommand::Hunt(args) => hunt::run(args),
         BenchCommand::Ingest(args) => ingest::run(args),
+        BenchCommand::Api(args) => api::run(args),
     }
 }
