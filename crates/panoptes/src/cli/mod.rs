@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module and owns its arguments.
 
+mod admin;
 mod bench;
 mod generate;
 mod ingest;
@@ -32,6 +33,27 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Start a demo instance: generated tenants, telemetry and sign-ins on a fresh data directory.
     Demo(serve::DemoArgs),
+    /// Administer tenants, signed in as a user of the instance.
+    Tenant {
+        #[command(flatten)]
+        args: admin::AdminArgs,
+        #[command(subcommand)]
+        command: admin::TenantCommand,
+    },
+    /// Administer users, signed in as a user of the instance.
+    User {
+        #[command(flatten)]
+        args: admin::AdminArgs,
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Issue and revoke API tokens, signed in as a user of the instance.
+    Token {
+        #[command(flatten)]
+        args: admin::AdminArgs,
+        #[command(subcommand)]
+        command: admin::TokenCommand,
+    },
 }
 
 impl Cli {
@@ -43,6 +65,9 @@ impl Cli {
             Command::Bench(args) => bench::run(args),
             Command::Serve(args) => serve::run_serve(args),
             Command::Demo(args) => serve::run_demo(args),
+            Command::Tenant { args, command } => admin::run_tenant(args, command),
+            Command::User { args, command } => admin::run_user(args, command),
+            Command::Token { args, command } => admin::run_token(args, command),
         }
     }
 }

@@ -65,3 +65,66 @@ fn check_reports_plan_errors_against_the_defender_schema() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `DeviceProcessEvents`?"));
 }
+
+#[test]
+fn tenant_user_and_token_commands_administer_an_instance_through_its_use_cases() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    let admin = |args: &[&str]| {
+        let mut all = vec![args[0], "--data", data, "--as", "root@provider", "--as-password", "root-password-1"];
+        all.extend_from_slice(&args[1..]);
+        panoptes(&all)
+    };
+    let init = admin(&["tenant", "init", "--provider", "Provider"]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let again = admin(&["tenant", "init"]);
+    assert!(!again.status.success(), "a second init is refused");
+    let created = admin(&[
+        "tenant",
+        "create",
+        "--name",
+        "Contoso",
+        "--admin-user",
+        "boss@contoso",
+        "--admin-password",
+        "boss-password-1",
+    ]);
+    let text = String::from_utf8_lossy(&created.stdout);
+    assert!(created.status.success() && text.starts_with("created tenant"), "{text}");
+    let id = text.split_whitespace().nth(2).expect("id").to_string();
+    let listed = admin(&["tenant", "list"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Contoso"));
+    // The provider's administrator holds no role in Contoso: creating users there is refused.
+    let refused =
+        admin(&["user", "create", "--tenant", &id, "--username", "x@contoso", "--password", "x-password-123"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let boss = |args: &[&str]| {
+        let mut all = vec![args[0], "--data", data, "--as", "boss@contoso", "--as-password", "boss-password-1"];
+        all.extend_from_slice(&args[1..]);
+        panoptes(&all)
+    };
+    let user = boss(&[
+        "user",
+        "create",
+        "--tenant",
+        &id,
+        "--username",
+        "ann@contoso",
+        "--password",
+        "ann-password-12",
+        "--roles",
+        "analyst",
+    ]);
+    assert!(user.status.success(), "{}", String::from_utf8_lossy(&user.stderr));
+    let token = boss(&["token", "issue", "--scopes", "securityData.read", "--days", "7"]);
+    let text = String::from_utf8_lossy(&token.stdout);
+    assert!(token.status.success() && text.contains("pnp_"), "{text}");
+    let wrong =
+        panoptes(&["tenant", "list", "--data", data, "--as", "boss@contoso", "--as-password", "wrong-password"]);
+    assert!(!wrong.status.success(), "a wrong password is refused");
+}
