@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_query::hunt::{TenantSource, TenantStatus, hunt_combined, hunt_per_tenant};
-use panoptes_query::{ExecuteOptions, QueryLimits, StoreCatalog, render};
+use panoptes_query::{ExecuteOptions, QueryLimits, StoreCatalog, TableCatalog, TimeWindowCatalog, render};
 use panoptes_rbac::{Denied, Permission};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
@@ -29,7 +29,7 @@ pub enum HuntMode {
 pub struct HuntRequest {
     /// The KQL.
     pub query: String,
-    /// Graph's `Timespan` (not yet supported: filter on `Timestamp` in the query).
+    /// Graph's `Timespan`: only rows with `Timestamp` in the window are seen.
     pub timespan: Option<String>,
     /// Narrows the tenants; none means the caller's view.
     pub tenant_ids: Option<Vec<TenantId>>,
@@ -74,14 +74,16 @@ impl App {
         if request.query.trim().is_empty() {
             return Err(AppError::BadRequest("`Query` is empty: send the KQL to run".into()));
         }
-        if request.timespan.as_deref().is_some_and(|t| !t.trim().is_empty()) {
-            return Err(AppError::BadRequest(
-                "`Timespan` is not supported yet: filter on Timestamp in the query, e.g. `| where Timestamp > ago(7d)`"
-                    .into(),
-            ));
-        }
-        let requested = self.requested_tenants(caller, &request).await?;
         let now = self.now_ns();
+        let window = match request.timespan.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(text) => Some(crate::timespan::parse_timespan(text, now).ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "`Timespan` `{text}` is not start/end, P30D/end, start/P30D, P30D or a start (ISO 8601)"
+                ))
+            })?),
+        };
+        let requested = self.requested_tenants(caller, &request).await?;
         let mut conn = self.db.conn().await?;
         let known = panoptes_db::tenants_by_id(&mut conn, &requested).await?;
         drop(conn);
@@ -128,7 +130,11 @@ impl App {
                 )),
                 Ok(()) => {
                     let scope = TenantScope::authorized([tenant.clone()]);
-                    let catalog = Arc::new(StoreCatalog::new(self.events.clone(), scope));
+                    let store: Arc<dyn TableCatalog> = Arc::new(StoreCatalog::new(self.events.clone(), scope));
+                    let catalog = match window {
+                        Some((start, end)) => Arc::new(TimeWindowCatalog::new(store, start, end)),
+                        None => store,
+                    };
                     sources.push(TenantSource { tenant_id: tenant.clone(), tenant_name: name, catalog });
                 }
             }

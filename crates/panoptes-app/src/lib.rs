@@ -16,6 +16,7 @@ mod hunting;
 mod ledger;
 mod setup;
 mod tenancy;
+mod timespan;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,9 +19,11 @@ pub mod plan;
 pub mod render;
 mod store_catalog;
 pub mod value;
+mod window;
 
 pub use engine::{Cancel, Engine, ExecuteOptions, QueryLimits, ResultTable, SchemaCatalog, TableCatalog};
 pub use error::{QueryError, Result};
 pub use memory::{LoadError, MemoryCatalog};
 pub use panoptes_eventstore::{catalog, types};
 pub use store_catalog::StoreCatalog;
+pub use window::TimeWindowCatalog;

@@ -5,7 +5,7 @@ use super::*;
 fn rows_by_tenant(answer: &Answer) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = answer.body["results"]
         .as_array()
-        .expect("results")
+        .unwrap_or_else(|| panic!("no results in {}", answer.body))
         .iter()
         .map(|r| {
             (
@@ -203,4 +203,23 @@ async fn tenants_are_created_with_a_plan_and_deleted_with_their_data_after_confi
     assert_eq!(deleted.body["eventsDeleted"], 1);
     assert!(instance.app.events().tenants().iter().all(|t| t.as_str() != a), "its events are gone");
     assert_eq!(a_admin.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED, "its users are gone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timespan_limits_the_rows_a_hunt_sees() {
+    let instance = instance().await;
+    let admin = Client::sign_in(&instance.router, "admin@provider", ADMIN_PASSWORD).await;
+    let (_, a_admin) = tenant_with_events(&instance, &admin, "alpha", &["a.exe"]).await;
+    // The events are at 2026-11-19T10:00Z; the clock shows 2026-11-20T00:00Z.
+    let hunt = |timespan: &str| json!({"Query": "DeviceProcessEvents | project FileName", "Timespan": timespan});
+    let day = a_admin.post("/api/v1/security/runHuntingQuery", hunt("P1D")).await;
+    assert_eq!(rows_by_tenant(&day), [("alpha".into(), "a.exe".into())], "{}", day.body);
+    let hour = a_admin.post("/api/v1/security/runHuntingQuery", hunt("PT1H")).await;
+    assert_eq!(rows_by_tenant(&hour), Vec::<(String, String)>::new());
+    let bounded =
+        a_admin.post("/api/v1/security/runHuntingQuery", hunt("2026-11-19T09:00:00Z/2026-11-19T11:00:00Z")).await;
+    assert_eq!(rows_by_tenant(&bounded).len(), 1);
+    let bad = a_admin.post("/api/v1/security/runHuntingQuery", hunt("last tuesday")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body["error"]["message"].as_str().expect("message").contains("Timespan"));
 }
