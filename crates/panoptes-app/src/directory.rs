@@ -54,6 +54,17 @@ fn role_permissions(roles: &[String]) -> Result<PermissionSet> {
 
 const DAY_NS: i64 = 86_400_000_000_000;
 
+/// A new role assignment.
+pub(crate) fn assignment(
+    tenant: TenantId,
+    kind: PrincipalKind,
+    principal_id: String,
+    role: String,
+    permissions: PermissionSet,
+) -> Assignment {
+    Assignment { id: new_id(), tenant_id: tenant, principal_kind: kind, principal_id, role, permissions }
+}
+
 impl App {
     /// Creates a user in a tenant, with roles there.
     pub async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<User> {
@@ -73,14 +84,8 @@ impl App {
         let mut tx = self.db.begin().await?;
         panoptes_db::insert_user(&mut tx, &user, now).await?;
         if !permissions.is_empty() {
-            let assignment = Assignment {
-                id: new_id(),
-                tenant_id: new.tenant.clone(),
-                principal_kind: PrincipalKind::User,
-                principal_id: user.id.clone(),
-                role: new.roles.join(","),
-                permissions,
-            };
+            let assignment =
+                assignment(new.tenant.clone(), PrincipalKind::User, user.id.clone(), new.roles.join(","), permissions);
             panoptes_db::assign_role(&mut tx, &scope, &assignment, now).await?;
         }
         self.record(&mut tx, caller, &new.tenant, "user.create", &user.username, json!({"roles": new.roles})).await?;
@@ -110,14 +115,7 @@ impl App {
         let scope = self.authorize(caller, tenant, Permission::AuthorizationManage, "tenant")?;
         let permissions = role_permissions(&roles)?;
         self.check_principal_in(tenant, kind, principal_id).await?;
-        let assignment = Assignment {
-            id: new_id(),
-            tenant_id: tenant.clone(),
-            principal_kind: kind,
-            principal_id: principal_id.to_string(),
-            role: roles.join(","),
-            permissions,
-        };
+        let assignment = assignment(tenant.clone(), kind, principal_id.to_string(), roles.join(","), permissions);
         let mut tx = self.db.begin().await?;
         panoptes_db::assign_role(&mut tx, &scope, &assignment, self.now_ns()).await?;
         let detail = json!({"principalKind": kind.name(), "roles": roles});
@@ -209,14 +207,7 @@ impl App {
             home_tenant_id: user.tenant_id.clone(),
             state: "invited".into(),
         };
-        let assignment = Assignment {
-            id: new_id(),
-            tenant_id: tenant.clone(),
-            principal_kind: PrincipalKind::User,
-            principal_id: user.id.clone(),
-            role: roles.join(","),
-            permissions,
-        };
+        let assignment = assignment(tenant.clone(), PrincipalKind::User, user.id.clone(), roles.join(","), permissions);
         let mut tx = self.db.begin().await?;
         panoptes_db::insert_guest(&mut tx, &scope, &guest, now).await?;
         panoptes_db::assign_role(&mut tx, &scope, &assignment, now).await?;
@@ -365,14 +356,13 @@ impl App {
         let permissions = role_permissions(&roles)?;
         let principal = ServicePrincipal { id: new_id(), tenant_id: tenant.clone(), name: name.to_string() };
         let now = self.now_ns();
-        let assignment = Assignment {
-            id: new_id(),
-            tenant_id: tenant.clone(),
-            principal_kind: PrincipalKind::ServicePrincipal,
-            principal_id: principal.id.clone(),
-            role: roles.join(","),
+        let assignment = assignment(
+            tenant.clone(),
+            PrincipalKind::ServicePrincipal,
+            principal.id.clone(),
+            roles.join(","),
             permissions,
-        };
+        );
         let mut tx = self.db.begin().await?;
         panoptes_db::insert_service_principal(&mut tx, &scope, &principal, now).await?;
         panoptes_db::assign_role(&mut tx, &scope, &assignment, now).await?;

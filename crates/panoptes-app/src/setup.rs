@@ -1,12 +1,12 @@
 //! Setting up an instance: the first tenant and instance administrator (no caller exists yet),
 //! and the demo's customer tenants and people with their grants.
 
-use panoptes_db::{Assignment, PrincipalKind, Tenant, User};
+use panoptes_db::{PrincipalKind, Tenant, User};
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_rbac::BuiltInRole;
 
 use crate::auth::hash_password;
-use crate::directory::{DelegationRequest, NewUser};
+use crate::directory::{DelegationRequest, NewUser, assignment};
 use crate::tenancy::CAPABILITIES;
 use crate::{App, AppError, Caller, Result, new_id};
 
@@ -49,14 +49,8 @@ pub async fn bootstrap_instance(app: &App, provider: &str, username: &str, passw
         instance_admin: true,
     };
     let role = BuiltInRole::Administrator;
-    let assignment = Assignment {
-        id: new_id(),
-        tenant_id: tenant.id.clone(),
-        principal_kind: PrincipalKind::User,
-        principal_id: user.id.clone(),
-        role: role.name().into(),
-        permissions: role.permissions(),
-    };
+    let assignment =
+        assignment(tenant.id.clone(), PrincipalKind::User, user.id.clone(), role.name().into(), role.permissions());
     let scope = TenantScope::authorized([tenant.id.clone()]);
     let mut tx = app.db.begin().await?;
     panoptes_db::insert_tenant(&mut tx, &tenant).await?;
@@ -99,14 +93,8 @@ pub async fn seed_demo(app: &App, admin: &Caller, customers: &[(TenantId, String
         };
         panoptes_db::insert_user(&mut tx, &user, now).await?;
         let role = BuiltInRole::Administrator;
-        let assignment = Assignment {
-            id: new_id(),
-            tenant_id: id.clone(),
-            principal_kind: PrincipalKind::User,
-            principal_id: user.id.clone(),
-            role: role.name().into(),
-            permissions: role.permissions(),
-        };
+        let assignment =
+            assignment(id.clone(), PrincipalKind::User, user.id.clone(), role.name().into(), role.permissions());
         panoptes_db::assign_role(&mut tx, &TenantScope::authorized([id.clone()]), &assignment, now).await?;
     }
     tx.commit().await.map_err(panoptes_db::DbError::from)?;

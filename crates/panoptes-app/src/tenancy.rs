@@ -6,6 +6,7 @@ use panoptes_domain::{TenantId, TenantScope};
 use panoptes_rbac::{Denied, Permission};
 use serde::Serialize;
 
+use crate::directory::assignment;
 use crate::{App, AppError, Caller, Result, new_id};
 
 /// The capabilities a plan may hold (SPEC §2).
@@ -102,14 +103,13 @@ impl App {
                 instance_admin: false,
             };
             let role = panoptes_rbac::BuiltInRole::Administrator;
-            let assignment = panoptes_db::Assignment {
-                id: new_id(),
-                tenant_id: tenant.id.clone(),
-                principal_kind: panoptes_db::PrincipalKind::User,
-                principal_id: user.id.clone(),
-                role: role.name().into(),
-                permissions: role.permissions(),
-            };
+            let assignment = assignment(
+                tenant.id.clone(),
+                panoptes_db::PrincipalKind::User,
+                user.id.clone(),
+                role.name().into(),
+                role.permissions(),
+            );
             let scope = TenantScope::authorized([tenant.id.clone()]);
             panoptes_db::insert_user(&mut tx, &user, now).await?;
             panoptes_db::assign_role(&mut tx, &scope, &assignment, now).await?;

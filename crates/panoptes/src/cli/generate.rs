@@ -45,6 +45,12 @@ pub(crate) struct GenerateArgs {
 }
 
 impl GenerateArgs {
+    /// Options for a small generated instance (demo, API bench): attacks on, default threads,
+    /// the window ending at the current hour.
+    pub(crate) fn small(data: PathBuf, tenants: usize, devices: usize, days: usize, rate: usize, seed: u64) -> Self {
+        Self { data, tenants, devices, days, rate, seed, end: None, no_attacks: false, threads: None }
+    }
+
     pub(crate) fn config(&self) -> anyhow::Result<GeneratorConfig> {
         let end_ns = match &self.end {
             Some(text) => chrono::DateTime::parse_from_rfc3339(text)

@@ -151,17 +151,7 @@ pub(crate) fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{} already holds an instance: pass a new --data directory for the demo", data.display());
     }
     let instance = open(&data, None)?;
-    let generate = GenerateArgs {
-        data: data.join("events"),
-        tenants: args.tenants,
-        devices: args.devices,
-        days: args.days,
-        rate: 200,
-        seed: 1,
-        end: None,
-        no_attacks: false,
-        threads: None,
-    };
+    let generate = GenerateArgs::small(data.join("events"), args.tenants, args.devices, args.days, 200, 1);
     let truth = generate_into(&instance.store, &generate)?;
     let customers: Vec<(TenantId, String)> =
         truth.tenants.iter().map(|t| (TenantId::new(t.id.clone()), t.name.clone())).collect();

@@ -117,17 +117,7 @@ fn measure(
 pub(crate) fn run(args: ApiBenchArgs) -> anyhow::Result<std::process::ExitCode> {
     let _ = std::fs::remove_dir_all(&args.dir);
     let instance = open(&args.dir, None)?;
-    let generate = GenerateArgs {
-        data: args.dir.join("events"),
-        tenants: args.tenants,
-        devices: 2,
-        days: 1,
-        rate: 50,
-        seed: 3,
-        end: None,
-        no_attacks: false,
-        threads: None,
-    };
+    let generate = GenerateArgs::small(args.dir.join("events"), args.tenants, 2, 1, 50, 3);
     let truth = generate_into(&instance.store, &generate)?;
     let customers: Vec<(TenantId, String)> =
         truth.tenants.iter().map(|t| (TenantId::new(t.id.clone()), t.name.clone())).collect();
