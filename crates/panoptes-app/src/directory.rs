@@ -99,7 +99,7 @@ impl App {
         let mut conn = self.db.conn().await?;
         let users = panoptes_db::users_of(&mut conn, &scope).await?;
         drop(conn);
-        self.record_read(caller, tenant, "user.list", "users", json!({})).await?;
+        self.record_reads(caller, &[tenant], "user.list", "users", json!({})).await?;
         Ok(users)
     }
 
@@ -139,7 +139,7 @@ impl App {
             PrincipalKind::ServicePrincipal => {
                 panoptes_db::service_principal(&mut conn, id).await.is_ok_and(|p| &p.tenant_id == tenant)
             }
-            PrincipalKind::Group => true,
+            PrincipalKind::Group => panoptes_db::group_in(&mut conn, &scope, id).await?,
         };
         if ok { Ok(()) } else { Err(AppError::NotFound(format!("{} {id}", kind.name()))) }
     }

@@ -161,10 +161,9 @@ impl App {
             })
             .await
             .map_err(|e| AppError::Internal(format!("hunt task: {e}")))?;
-        for source in &sources {
-            let detail = json!({"query": request.query, "mode": format!("{mode:?}")});
-            self.record_read(caller, &source.tenant_id, "hunting.run", "runHuntingQuery", detail).await?;
-        }
+        let hunted_tenants: Vec<&TenantId> = sources.iter().map(|s| &s.tenant_id).collect();
+        let detail = json!({"query": request.query, "mode": format!("{mode:?}")});
+        self.record_reads(caller, &hunted_tenants, "hunting.run", "runHuntingQuery", detail).await?;
         let (table, hunted_status) = match result {
             Some(r) => (r.table, r.tenant_status),
             None => (None, Vec::new()),

@@ -64,21 +64,30 @@ impl App {
         Ok(panoptes_db::append_audit(conn, &scope, entry).await?)
     }
 
-    /// Records a read of `tenant`'s data when the caller is not one of its own members.
-    pub(crate) async fn record_read(
+    /// Records a read of each tenant's data where the caller is not one of its own members,
+    /// all in one transaction (a hunt may read hundreds of tenants).
+    pub(crate) async fn record_reads(
         &self,
         caller: &Caller,
-        tenant: &TenantId,
+        tenants: &[&TenantId],
         action: &str,
         target: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
-        let external = caller.access.sources_in(tenant, self.now_ns()).iter().any(|s| s.is_external());
-        if external {
-            let mut tx = self.db.begin().await?;
-            self.record(&mut tx, caller, tenant, action, target, detail).await?;
-            tx.commit().await.map_err(panoptes_db::DbError::from)?;
+        let now = self.now_ns();
+        let external: Vec<&TenantId> = tenants
+            .iter()
+            .copied()
+            .filter(|t| caller.access.sources_in(t, now).iter().any(|s| s.is_external()))
+            .collect();
+        if external.is_empty() {
+            return Ok(());
         }
+        let mut tx = self.db.begin().await?;
+        for tenant in external {
+            self.record(&mut tx, caller, tenant, action, target, detail.clone()).await?;
+        }
+        tx.commit().await.map_err(panoptes_db::DbError::from)?;
         Ok(())
     }
 

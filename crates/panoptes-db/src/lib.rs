@@ -26,7 +26,7 @@ pub use grants::{
     set_guest_state,
 };
 pub use principals::{
-    Group, ServicePrincipal, User, add_group_member, insert_group, insert_service_principal, insert_user,
+    Group, ServicePrincipal, User, add_group_member, group_in, insert_group, insert_service_principal, insert_user,
     record_sign_in_failure, reset_sign_in_failures, service_principal, set_password_hash, user_by_id, user_by_username,
     users_of,
 };

@@ -167,6 +167,17 @@ pub async fn insert_group(conn: &mut Conn, scope: &TenantScope, group: &Group) -
     Ok(())
 }
 
+/// Is `group_id` a group of the scope's one tenant?
+pub async fn group_in(conn: &mut Conn, scope: &TenantScope, group_id: &str) -> Result<bool> {
+    let Some(tenant) = scope.single() else { return Ok(false) };
+    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM groups WHERE id = $1 AND tenant_id = $2")
+        .bind(group_id)
+        .bind(tenant.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Adds a member of the group's own tenant to the group.
 pub async fn add_group_member(conn: &mut Conn, scope: &TenantScope, group_id: &str, user_id: &str) -> Result<()> {
     let tenant = scope.single().ok_or_else(|| DbError::NotFound(format!("group {group_id}")))?;

@@ -93,6 +93,9 @@ async fn delegated_access_starts_on_approval_and_ends_on_expiry_or_revocation() 
         .await;
     assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
     let group_id = group.body["id"].as_str().expect("group");
+    let foreign = json!({"principalKind": "group", "principalId": group_id, "roles": ["reader"]});
+    let refused = c_admin.post(&format!("/api/v1/tenants/{c}/roleAssignments"), foreign).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "another tenant's group takes no role here: {}", refused.body);
     let request = json!({"customerTenantId": c, "groupId": group_id, "roles": ["analyst", "crossTenant.analytics"], "durationDays": 1});
     let requested = admin.post("/api/v1/delegations", request).await;
     assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.body);
