@@ -10,7 +10,7 @@ use panoptes_domain::{TenantId, TenantScope};
 use crate::error::{Result, StoreError};
 use crate::layout::{day_of, manifest_path};
 use crate::manifest::DataFile;
-use crate::parquet_io::{read_file, sort_by_time, write_partition_file};
+use crate::parquet_io::{read_file, sorted_days, write_partition_file};
 use crate::store::{EventStore, table_schema};
 
 /// What a compaction pass did.
@@ -45,7 +45,9 @@ impl EventStore {
             let schema = table_schema(&table)?;
             let batches =
                 files.iter().map(|f| read_file(&self.root().join(&f.path), &schema)).collect::<Result<Vec<_>>>()?;
-            let merged = sort_by_time(&concat_batches(&schema, &batches).map_err(StoreError::engine)?)?;
+            // One day's files: the merge is one sorted part.
+            let merged = sorted_days(&schema, &batches)?.into_iter().map(|(_, part)| part).collect::<Vec<_>>();
+            let merged = concat_batches(&schema, &merged).map_err(StoreError::engine)?;
             let replacement = write_partition_file(self.root(), &table, &tenant, &day, &merged)?;
             self.replace_files(&files, Some(replacement))?;
             report.partitions += 1;

@@ -1,12 +1,11 @@
 //! Writing and reading partition files: rows split by day, sorted by event time, zstd, with
 //! statistics for pruning and bloom filters on the id and hash columns hunts look up.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 
-use datafusion::arrow::array::{Array, AsArray, UInt32Array};
-use datafusion::arrow::compute::{SortOptions, concat_batches, sort_to_indices, take_record_batch};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::compute::{concat_batches, interleave_record_batch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit, TimestampNanosecondType};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
@@ -38,38 +37,45 @@ const BLOOM_COLUMNS: &[&str] = &[
     "FileName",
 ];
 
-/// Splits rows by the UTC day of their event time; each part is sorted by time.
-pub fn split_by_day(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>> {
-    let schema = batch.schema();
-    let Some(time) = time_column(&schema) else {
-        return Ok(vec![("1970-01-01".to_string(), batch.clone())]);
-    };
-    let times = batch.column(time).as_primitive_opt::<TimestampNanosecondType>().ok_or_else(|| {
-        StoreError::Engine(format!("time column has type {}, expected timestamp", batch.column(time).data_type()))
-    })?;
-    // Keyed by day number, so the day's name is formatted once per part, not once per row.
+/// Rows of same-schema batches split by the UTC day of their event time, each part sorted by
+/// time (nulls first, in day 1970-01-01). One gather copies the rows once; input already in
+/// order is only sliced.
+pub fn sorted_days(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<(String, RecordBatch)>> {
     const DAY_NS: i64 = 86_400 * 1_000_000_000;
-    let mut days: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
-    for row in 0..batch.num_rows() {
-        let day = if times.is_valid(row) { times.value(row).div_euclid(DAY_NS) } else { 0 };
-        days.entry(day).or_default().push(row as u32);
+    let Some(time) = time_column(schema) else {
+        return Ok(vec![("1970-01-01".to_string(), concat_batches(schema, batches).map_err(StoreError::engine)?)]);
+    };
+    // (day, time, batch, row): a null time sorts first into day 0.
+    let mut order: Vec<(i64, i64, usize, usize)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for (b, batch) in batches.iter().enumerate() {
+        let times = batch.column(time).as_primitive_opt::<TimestampNanosecondType>().ok_or_else(|| {
+            StoreError::Engine(format!("time column has type {}, expected timestamp", batch.column(time).data_type()))
+        })?;
+        for row in 0..batch.num_rows() {
+            order.push(match times.is_valid(row) {
+                true => (times.value(row).div_euclid(DAY_NS), times.value(row), b, row),
+                false => (0, i64::MIN, b, row),
+            });
+        }
     }
-    let mut parts = Vec::with_capacity(days.len());
-    for (day, rows) in days {
-        let part = take_record_batch(batch, &UInt32Array::from(rows)).map_err(StoreError::engine)?;
-        parts.push((day_of(day * DAY_NS), sort_by_time(&part)?));
+    let in_order = order.is_sorted_by_key(|&(day, time, ..)| (day, time));
+    let all = if in_order {
+        concat_batches(schema, batches).map_err(StoreError::engine)?
+    } else {
+        order.sort_by_key(|&(day, time, ..)| (day, time));
+        let sources: Vec<&RecordBatch> = batches.iter().collect();
+        let indices: Vec<(usize, usize)> = order.iter().map(|&(.., b, row)| (b, row)).collect();
+        interleave_record_batch(&sources, &indices).map_err(StoreError::engine)?
+    };
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let day = order[start].0;
+        let end = start + order[start..].partition_point(|&(d, ..)| d == day);
+        parts.push((day_of(day * DAY_NS), all.slice(start, end - start)));
+        start = end;
     }
     Ok(parts)
-}
-
-/// Rows sorted by event time (nulls first), the order files keep so time filters prune.
-pub fn sort_by_time(batch: &RecordBatch) -> Result<RecordBatch> {
-    let Some(time) = time_column(&batch.schema()) else {
-        return Ok(batch.clone());
-    };
-    let order = sort_to_indices(batch.column(time), Some(SortOptions { descending: false, nulls_first: true }), None)
-        .map_err(StoreError::engine)?;
-    take_record_batch(batch, &order).map_err(StoreError::engine)
 }
 
 /// Writes one sorted day of one tenant's table as a new Parquet file (to a temporary name,

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use panoptes_domain::{TenantId, TenantScope};
@@ -19,7 +18,7 @@ use crate::catalog::defender_tables;
 use crate::error::{Result, StoreError};
 use crate::layout::{check_tenant, events_dir, manifest_path, wal_dir};
 use crate::manifest::{DataFile, Manifest};
-use crate::parquet_io::{split_by_day, write_partition_file};
+use crate::parquet_io::{sorted_days, write_partition_file};
 use crate::schema::conform;
 use crate::wal::{ReplayReport, Wal};
 
@@ -169,7 +168,7 @@ impl EventStore {
         for (table, batch) in batches {
             let schema = table_schema(table)?;
             let batch = conform(table, batch, &schema, tenant)?;
-            for (day, part) in split_by_day(&batch)? {
+            for (day, part) in sorted_days(&schema, &[batch])? {
                 written.push(write_partition_file(&self.root, table, tenant, &day, &part)?);
             }
         }
@@ -210,8 +209,7 @@ impl EventStore {
         let mut written = Vec::new();
         for ((table, tenant), batches) in groups {
             let schema = table_schema(&table)?;
-            let batch = concat_batches(&schema, &batches).map_err(StoreError::engine)?;
-            for (day, part) in split_by_day(&batch)? {
+            for (day, part) in sorted_days(&schema, &batches)? {
                 written.push(write_partition_file(&self.root, &table, &tenant, &day, &part)?);
             }
         }

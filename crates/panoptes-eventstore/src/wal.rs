@@ -81,22 +81,22 @@ impl Wal {
 
     /// Appends batches and fsyncs once: when this returns, they survive a crash.
     pub fn append(&mut self, entries: &[(&str, &TenantId, &RecordBatch)]) -> Result<u64> {
-        let mut bytes = Vec::new();
-        for (table, tenant, batch) in entries {
-            let payload = encode_payload(table, tenant, batch)?;
-            let length = u32::try_from(payload.len())
-                .map_err(|_| StoreError::Engine("batch too large for one log frame".into()))?;
-            bytes.extend_from_slice(MAGIC);
-            bytes.extend_from_slice(&length.to_le_bytes());
-            bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-            bytes.extend_from_slice(&payload);
-        }
         let path = segment_path(&self.dir, self.segment);
         let file = match &mut self.file {
             Some(file) => file,
             None => self.file.insert(create_segment(&self.dir, self.segment)?),
         };
-        file.write_all(&bytes).map_err(StoreError::io(&path))?;
+        for (table, tenant, batch) in entries {
+            let payload = encode_payload(table, tenant, batch)?;
+            let length = u32::try_from(payload.len())
+                .map_err(|_| StoreError::Engine("batch too large for one log frame".into()))?;
+            let mut header = Vec::with_capacity(HEADER);
+            header.extend_from_slice(MAGIC);
+            header.extend_from_slice(&length.to_le_bytes());
+            header.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+            file.write_all(&header).map_err(StoreError::io(&path))?;
+            file.write_all(&payload).map_err(StoreError::io(&path))?;
+        }
         file.sync_data().map_err(StoreError::io(&path))?;
         Ok(self.segment)
     }
@@ -197,7 +197,8 @@ fn read_frame(bytes: &[u8]) -> std::result::Result<(usize, String, TenantId, Rec
 }
 
 fn encode_payload(table: &str, tenant: &TenantId, batch: &RecordBatch) -> Result<Vec<u8>> {
-    let mut payload = Vec::new();
+    // Sized up front: regrowing a batch-sized buffer copies it again and again.
+    let mut payload = Vec::with_capacity(batch.get_array_memory_size() + 1024);
     for text in [table, tenant.as_str()] {
         let length = u16::try_from(text.len()).map_err(|_| StoreError::Engine("name too long".into()))?;
         payload.extend_from_slice(&length.to_le_bytes());

@@ -2,19 +2,20 @@
 //! type (strictly for native NDJSON, leniently for the streaming API's loose typing), fields
 //! the schema lacks kept in `AdditionalFields`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, LargeStringArray, StringArray,
-    TimestampNanosecondArray,
+    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, LargeStringBuilder, StringBuilder,
+    TimestampNanosecondBuilder,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use panoptes_domain::KqlType;
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value as Json};
 
+use super::cell::{Cell, ColumnIndex, Fields, FieldsSeed};
 use crate::catalog::TableSchema;
 
 /// How loosely values may be typed.
@@ -37,27 +38,22 @@ pub struct FieldError {
     pub found: String,
 }
 
-#[derive(Debug)]
-enum Values {
-    Text(Vec<Option<String>>),
-    Json(Vec<Option<String>>),
-    Int(Vec<Option<i32>>),
-    Long(Vec<Option<i64>>),
-    Real(Vec<Option<f64>>),
-    Bool(Vec<Option<bool>>),
-    Time(Vec<Option<i64>>),
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "field `{}` must be {}, found {}", self.field, self.expected.name(), self.found)
+    }
 }
 
+/// One column's values as they accumulate.
 #[derive(Debug)]
-enum Value {
-    Text(String),
-    Json(String),
-    Int(i32),
-    Long(i64),
-    Real(f64),
-    Bool(bool),
-    Time(i64),
-    Null,
+enum Column {
+    Text(StringBuilder),
+    Json(LargeStringBuilder),
+    Int(Int32Builder),
+    Long(Int64Builder),
+    Real(Float64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampNanosecondBuilder),
 }
 
 /// Accumulates rows of one table.
@@ -65,9 +61,8 @@ enum Value {
 pub struct TableBuilder {
     table: TableSchema,
     schema: SchemaRef,
-    columns: Vec<Values>,
-    /// Column name → position, so each field of a record is placed with one lookup.
-    index: HashMap<String, usize>,
+    columns: Vec<Column>,
+    index: ColumnIndex,
     typing: Typing,
     rows: usize,
 }
@@ -75,20 +70,8 @@ pub struct TableBuilder {
 impl TableBuilder {
     /// An empty builder for `table`.
     pub fn new(table: &TableSchema, typing: Typing) -> Self {
-        let columns = table
-            .columns
-            .iter()
-            .map(|(_, t)| match t {
-                KqlType::String | KqlType::Guid => Values::Text(Vec::new()),
-                KqlType::Dynamic => Values::Json(Vec::new()),
-                KqlType::Int => Values::Int(Vec::new()),
-                KqlType::Long | KqlType::Timespan => Values::Long(Vec::new()),
-                KqlType::Real | KqlType::Decimal => Values::Real(Vec::new()),
-                KqlType::Bool => Values::Bool(Vec::new()),
-                KqlType::Datetime => Values::Time(Vec::new()),
-            })
-            .collect();
-        let index = table.columns.iter().enumerate().map(|(i, (name, _))| (name.clone(), i)).collect();
+        let columns = table.columns.iter().map(|(_, t)| Column::new(*t)).collect();
+        let index = ColumnIndex::new(table.columns.iter().map(|(name, _)| name.clone()).collect());
         Self { schema: table.arrow_schema(), table: table.clone(), columns, index, typing, rows: 0 }
     }
 
@@ -100,48 +83,44 @@ impl TableBuilder {
     /// Adds one row; on a type error nothing of the row is kept. `default_time` fills a
     /// missing event time.
     pub fn push(&mut self, object: Map<String, Json>, default_time: i64) -> Result<(), FieldError> {
-        // One pass over the record: known fields into their column's slot, the rest kept for
-        // `AdditionalFields`.
-        let mut slots = vec![Json::Null; self.table.columns.len()];
-        let mut extra = Map::new();
-        for (key, value) in object {
-            match self.index.get(key.as_str()) {
-                Some(&i) => slots[i] = value,
-                None => {
-                    extra.insert(key, value);
-                }
-            }
-        }
-        let mut row = Vec::with_capacity(slots.len());
+        let fields = self.index.place(object);
+        self.push_fields(fields, default_time)
+    }
+
+    /// Parses one JSON object (an NDJSON line, or a streaming record's `properties`) straight
+    /// into a row: the fast path. A syntax error or a non-object is `Err(None)`; a field of the
+    /// wrong type is `Err(Some(..))` and nothing of the row is kept.
+    pub fn push_json(&mut self, text: &str, default_time: i64) -> Result<(), Option<FieldError>> {
+        let mut parser = serde_json::Deserializer::from_str(text);
+        let fields = FieldsSeed(&self.index).deserialize(&mut parser).map_err(|_| None)?;
+        parser.end().map_err(|_| None)?;
+        self.push_fields(fields, default_time).map_err(Some)
+    }
+
+    fn push_fields(&mut self, fields: Fields<'_>, default_time: i64) -> Result<(), FieldError> {
+        let Fields { slots, mut extra } = fields;
+        // Every field is converted before any is stored, so a refused row leaves no trace.
+        let mut cells = Vec::with_capacity(slots.len());
         for ((name, kql), raw) in self.table.columns.iter().zip(slots) {
-            let value = if name == "AdditionalFields" {
-                additional_fields(raw, std::mem::take(&mut extra))
+            let cell = if name == "AdditionalFields" {
+                additional_fields(raw.into_json(), std::mem::take(&mut extra))
             } else {
-                convert_owned(raw, *kql, self.typing).map_err(|raw| FieldError {
+                raw.into_cell(*kql, self.typing).map_err(|raw| FieldError {
                     field: name.clone(),
                     expected: *kql,
-                    found: describe(&raw),
+                    found: raw.describe(),
                 })?
             };
-            let value = match value {
-                Value::Null if (name == "Timestamp" || name == "TimeGenerated") && *kql == KqlType::Datetime => {
-                    Value::Time(default_time)
+            let cell = match cell {
+                Cell::Null if (name == "Timestamp" || name == "TimeGenerated") && *kql == KqlType::Datetime => {
+                    Cell::Time(default_time)
                 }
-                v => v,
+                c => c,
             };
-            row.push(value);
+            cells.push(cell);
         }
-        for (column, value) in self.columns.iter_mut().zip(row) {
-            match (column, value) {
-                (Values::Text(v), Value::Text(s)) => v.push(Some(s)),
-                (Values::Json(v), Value::Json(s)) => v.push(Some(s)),
-                (Values::Int(v), Value::Int(i)) => v.push(Some(i)),
-                (Values::Long(v), Value::Long(i)) => v.push(Some(i)),
-                (Values::Real(v), Value::Real(r)) => v.push(Some(r)),
-                (Values::Bool(v), Value::Bool(b)) => v.push(Some(b)),
-                (Values::Time(v), Value::Time(t)) => v.push(Some(t)),
-                (column, _) => column.push_null(),
-            }
+        for (column, cell) in self.columns.iter_mut().zip(cells) {
+            column.push(cell);
         }
         self.rows += 1;
         Ok(())
@@ -150,8 +129,8 @@ impl TableBuilder {
     /// The rows as one batch, leaving the builder empty.
     pub fn finish(&mut self) -> Result<RecordBatch, String> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
-        for (values, field) in self.columns.iter_mut().zip(self.schema.fields()) {
-            let array = values.take_array();
+        for (column, field) in self.columns.iter_mut().zip(self.schema.fields()) {
+            let array = column.finish();
             let array = if array.data_type() == field.data_type() {
                 array
             } else {
@@ -164,46 +143,68 @@ impl TableBuilder {
     }
 }
 
-impl Values {
-    fn push_null(&mut self) {
-        match self {
-            Values::Text(v) | Values::Json(v) => v.push(None),
-            Values::Int(v) => v.push(None),
-            Values::Long(v) | Values::Time(v) => v.push(None),
-            Values::Real(v) => v.push(None),
-            Values::Bool(v) => v.push(None),
+impl Column {
+    fn new(kql: KqlType) -> Self {
+        match kql {
+            KqlType::String | KqlType::Guid => Column::Text(StringBuilder::new()),
+            KqlType::Dynamic => Column::Json(LargeStringBuilder::new()),
+            KqlType::Int => Column::Int(Int32Builder::new()),
+            KqlType::Long | KqlType::Timespan => Column::Long(Int64Builder::new()),
+            KqlType::Real | KqlType::Decimal => Column::Real(Float64Builder::new()),
+            KqlType::Bool => Column::Bool(BooleanBuilder::new()),
+            KqlType::Datetime => Column::Time(TimestampNanosecondBuilder::new()),
         }
     }
 
-    fn take_array(&mut self) -> ArrayRef {
+    /// Stores a cell already converted for this column's type; any other cell is a null.
+    fn push(&mut self, cell: Cell<'_>) {
+        match (self, cell) {
+            (Column::Text(b), Cell::Text(s)) => b.append_value(s),
+            (Column::Json(b), Cell::Json(s)) => b.append_value(s),
+            (Column::Int(b), Cell::Int(i)) => b.append_value(i),
+            (Column::Long(b), Cell::Long(i)) => b.append_value(i),
+            (Column::Real(b), Cell::Real(r)) => b.append_value(r),
+            (Column::Bool(b), Cell::Bool(v)) => b.append_value(v),
+            (Column::Time(b), Cell::Time(t)) => b.append_value(t),
+            (Column::Text(b), _) => b.append_null(),
+            (Column::Json(b), _) => b.append_null(),
+            (Column::Int(b), _) => b.append_null(),
+            (Column::Long(b), _) => b.append_null(),
+            (Column::Real(b), _) => b.append_null(),
+            (Column::Bool(b), _) => b.append_null(),
+            (Column::Time(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
         match self {
-            Values::Text(v) => Arc::new(StringArray::from(std::mem::take(v))),
-            Values::Json(v) => Arc::new(LargeStringArray::from(std::mem::take(v))),
-            Values::Int(v) => Arc::new(Int32Array::from(std::mem::take(v))),
-            Values::Long(v) => Arc::new(Int64Array::from(std::mem::take(v))),
-            Values::Real(v) => Arc::new(Float64Array::from(std::mem::take(v))),
-            Values::Bool(v) => Arc::new(BooleanArray::from(std::mem::take(v))),
-            Values::Time(v) => Arc::new(TimestampNanosecondArray::from(std::mem::take(v))),
+            Column::Text(b) => Arc::new(b.finish()),
+            Column::Json(b) => Arc::new(b.finish()),
+            Column::Int(b) => Arc::new(b.finish()),
+            Column::Long(b) => Arc::new(b.finish()),
+            Column::Real(b) => Arc::new(b.finish()),
+            Column::Bool(b) => Arc::new(b.finish()),
+            Column::Time(b) => Arc::new(b.finish()),
         }
     }
 }
 
 /// `AdditionalFields` as given (an object, or a string holding one) with unknown fields merged in.
-fn additional_fields(raw: Json, extra: Map<String, Json>) -> Value {
+fn additional_fields(raw: Json, extra: Map<String, Json>) -> Cell<'static> {
     let mut base = match raw {
         Json::Null => Map::new(),
         Json::Object(map) => map,
         Json::String(text) => match serde_json::from_str::<Json>(&text) {
             Ok(Json::Object(map)) => map,
-            Ok(other) if extra.is_empty() => return Value::Json(other.to_string()),
-            _ if extra.is_empty() => return Value::Json(Json::String(text).to_string()),
+            Ok(other) if extra.is_empty() => return Cell::Json(other.to_string()),
+            _ if extra.is_empty() => return Cell::Json(Json::String(text).to_string()),
             _ => {
                 let mut map = Map::new();
                 map.insert("AdditionalFields".into(), Json::String(text));
                 map
             }
         },
-        other if extra.is_empty() => return Value::Json(other.to_string()),
+        other if extra.is_empty() => return Cell::Json(other.to_string()),
         other => {
             let mut map = Map::new();
             map.insert("AdditionalFields".into(), other);
@@ -211,55 +212,10 @@ fn additional_fields(raw: Json, extra: Map<String, Json>) -> Value {
         }
     };
     if base.is_empty() && extra.is_empty() {
-        return Value::Null;
+        return Cell::Null;
     }
     base.extend(extra);
-    Value::Json(Json::Object(base).to_string())
-}
-
-/// Like `convert`, moving a string instead of copying it; gives the value back on a type error.
-fn convert_owned(raw: Json, kql: KqlType, typing: Typing) -> Result<Value, Json> {
-    match (raw, kql) {
-        (Json::String(s), KqlType::String | KqlType::Guid) => Ok(Value::Text(s)),
-        (raw, kql) => convert(&raw, kql, typing).ok_or(raw),
-    }
-}
-
-fn convert(raw: &Json, kql: KqlType, typing: Typing) -> Option<Value> {
-    let lenient = typing == Typing::Lenient;
-    Some(match (raw, kql) {
-        (Json::Null, _) => Value::Null,
-        (Json::String(s), KqlType::String | KqlType::Guid) => Value::Text(s.clone()),
-        (Json::Number(_) | Json::Bool(_), KqlType::String | KqlType::Guid) if lenient => Value::Text(raw.to_string()),
-        (_, KqlType::Dynamic) => Value::Json(match raw {
-            Json::String(s) => match serde_json::from_str::<Json>(s) {
-                Ok(parsed @ (Json::Object(_) | Json::Array(_))) => parsed.to_string(),
-                _ => raw.to_string(),
-            },
-            other => other.to_string(),
-        }),
-        (Json::String(s), KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Timespan)
-            if lenient && s.trim().is_empty() =>
-        {
-            Value::Null
-        }
-        (Json::Number(n), KqlType::Int) => Value::Int(i32::try_from(n.as_i64()?).ok()?),
-        (Json::String(s), KqlType::Int) if lenient => Value::Int(s.trim().parse().ok()?),
-        (Json::Number(n), KqlType::Long | KqlType::Timespan) => Value::Long(n.as_i64()?),
-        (Json::String(s), KqlType::Long | KqlType::Timespan) if lenient => Value::Long(s.trim().parse().ok()?),
-        (Json::Number(n), KqlType::Real | KqlType::Decimal) => Value::Real(n.as_f64()?),
-        (Json::String(s), KqlType::Real | KqlType::Decimal) if lenient => Value::Real(s.trim().parse().ok()?),
-        (Json::Bool(b), KqlType::Bool) => Value::Bool(*b),
-        (Json::Number(n), KqlType::Bool) if lenient => Value::Bool(n.as_i64()? != 0),
-        (Json::String(s), KqlType::Bool) if lenient => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" => Value::Bool(true),
-            "false" | "0" => Value::Bool(false),
-            "" => Value::Null,
-            _ => return None,
-        },
-        (Json::String(s), KqlType::Datetime) => Value::Time(parse_time(s)?),
-        _ => return None,
-    })
+    Cell::Json(Json::Object(base).to_string())
 }
 
 /// ISO-8601 instants (`2024-01-15T10:00:00Z`, fractions to 100 ns, offsets, a space for `T`,
@@ -283,23 +239,4 @@ pub fn parse_time(text: &str) -> Option<i64> {
         }
     }
     None
-}
-
-/// What a JSON value is, for error messages: `a string`, `an object`, ...
-pub(super) fn json_kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a bool",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-/// The kind of a value and, when short, the value itself.
-fn describe(value: &Json) -> String {
-    let text = value.to_string();
-    let kind = json_kind(value);
-    if text.len() > 40 { kind.to_string() } else { format!("{kind} {text}") }
 }

@@ -5,8 +5,10 @@
 //! Bad records are reported with their position and skipped; good records in the same input
 //! are kept.
 
+mod cell;
 mod columns;
 mod evtx_file;
+mod lines;
 mod windows;
 mod windows_map;
 
@@ -17,6 +19,7 @@ use serde_json::Value as Json;
 
 pub use columns::{FieldError, TableBuilder, Typing, parse_time};
 pub use evtx_file::evtx_records;
+pub use lines::convert_text;
 
 use crate::catalog::defender_tables;
 
@@ -85,6 +88,11 @@ pub type RawRecord = (String, Result<Json, String>);
 /// Splits text into records: NDJSON lines, or one JSON document (e.g. a pretty-printed
 /// `{"records": [...]}` export) when the text is not line-delimited.
 pub fn split_records(text: &str) -> Vec<RawRecord> {
+    split_records_from(text, 1)
+}
+
+/// `split_records` for text whose first line is line `first_line` of its input.
+fn split_records_from(text: &str, first_line: usize) -> Vec<RawRecord> {
     let mut records = Vec::new();
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
     if let Some((_, first)) = lines.peek()
@@ -95,7 +103,7 @@ pub fn split_records(text: &str) -> Vec<RawRecord> {
         return records;
     }
     for (index, line) in lines {
-        parse_line(index + 1, line, &mut records);
+        parse_line(index + first_line, line, &mut records);
     }
     records
 }
@@ -144,39 +152,57 @@ pub fn convert_records(records: Vec<RawRecord>, options: &IngestOptions) -> Resu
         Format::Auto => detect_format(&records),
         other => other,
     };
-    let tables = defender_tables();
     let mut builders: BTreeMap<String, TableBuilder> = BTreeMap::new();
     let mut converted = Converted::default();
     if format == Format::Windows {
         convert_windows(records, options, &mut builders, &mut converted);
         return finish(builders, converted);
     }
-    if format == Format::Native {
-        let Some(table) = options.table.as_deref() else {
-            return Err("native NDJSON needs its table: pass --table, or name the file <Table>.jsonl".into());
-        };
-        if !tables.contains_key(table) {
-            return Err(format!("unknown table `{table}`"));
-        }
-    }
+    check_native_table(format, options)?;
     for (position, record) in records {
-        let outcome = record.and_then(|value| match format {
-            Format::DefenderStream => stream_row(value, options),
-            _ => native_row(value, options),
-        });
-        let (table, row) = match outcome {
-            Ok(found) => found,
-            Err(message) => {
-                converted.errors.push(RecordError { position, message });
-                continue;
-            }
-        };
-        let typing = if format == Format::DefenderStream { Typing::Lenient } else { Typing::Strict };
-        if push_row(&mut builders, &mut converted, (position, table, row), typing, options.received_ns) {
-            converted.accepted += 1;
-        }
+        convert_record(position, record, format, options, &mut builders, &mut converted);
     }
     finish(builders, converted)
+}
+
+/// Native NDJSON needs a known table named up front.
+fn check_native_table(format: Format, options: &IngestOptions) -> Result<(), String> {
+    if format != Format::Native {
+        return Ok(());
+    }
+    let Some(table) = options.table.as_deref() else {
+        return Err("native NDJSON needs its table: pass --table, or name the file <Table>.jsonl".into());
+    };
+    if !defender_tables().contains_key(table) {
+        return Err(format!("unknown table `{table}`"));
+    }
+    Ok(())
+}
+
+/// One native or streaming-API record into its table's builder, or into the errors.
+fn convert_record(
+    position: String,
+    record: Result<Json, String>,
+    format: Format,
+    options: &IngestOptions,
+    builders: &mut BTreeMap<String, TableBuilder>,
+    converted: &mut Converted,
+) {
+    let outcome = record.and_then(|value| match format {
+        Format::DefenderStream => stream_row(value, options),
+        _ => native_row(value, options),
+    });
+    let (table, row) = match outcome {
+        Ok(found) => found,
+        Err(message) => {
+            converted.errors.push(RecordError { position, message });
+            return;
+        }
+    };
+    let typing = if format == Format::DefenderStream { Typing::Lenient } else { Typing::Strict };
+    if push_row(builders, converted, (position, table, row), typing, options.received_ns) {
+        converted.accepted += 1;
+    }
 }
 
 /// Adds a row to its table's builder, or records why it was refused; true when added.
@@ -195,8 +221,7 @@ fn push_row(
     match builder.push(row, received_ns) {
         Ok(()) => true,
         Err(e) => {
-            let message = format!("field `{}` must be {}, found {}", e.field, e.expected.name(), e.found);
-            converted.errors.push(RecordError { position, message });
+            converted.errors.push(RecordError { position, message: e.to_string() });
             false
         }
     }
@@ -283,9 +308,7 @@ fn native_row(value: Json, options: &IngestOptions) -> Result<(String, serde_jso
     let table = options.table.clone().unwrap_or_default();
     match value {
         Json::Object(map) => Ok((table, map)),
-        other => {
-            Err(format!("expected a JSON object with the columns of {table}, found {}", columns::json_kind(&other)))
-        }
+        other => Err(format!("expected a JSON object with the columns of {table}, found {}", cell::json_kind(&other))),
     }
 }
 
@@ -297,15 +320,19 @@ fn stream_row(value: Json, options: &IngestOptions) -> Result<(String, serde_jso
     let Some(table) = category.strip_prefix("AdvancedHunting-") else {
         return Err(format!("category `{category}` is not AdvancedHunting-<Table>"));
     };
-    if let (Some(expected), Some(found)) = (&options.external_tenant_id, record.get("tenantId").and_then(Json::as_str))
-        && !expected.eq_ignore_ascii_case(found)
-    {
-        return Err(format!(
-            "tenantId `{found}` is not this tenant's ({expected}); records of another tenant are refused"
-        ));
-    }
+    check_stream_tenant(options, record.get("tenantId").and_then(Json::as_str))?;
     match record.remove("properties") {
         Some(Json::Object(properties)) => Ok((table.to_string(), properties)),
         _ => Err("`properties` must be an object of columns".into()),
+    }
+}
+
+/// A streaming-API record naming another tenant than this one's configured id is refused.
+fn check_stream_tenant(options: &IngestOptions, found: Option<&str>) -> Result<(), String> {
+    match (&options.external_tenant_id, found) {
+        (Some(expected), Some(found)) if !expected.eq_ignore_ascii_case(found) => {
+            Err(format!("tenantId `{found}` is not this tenant's ({expected}); records of another tenant are refused"))
+        }
+        _ => Ok(()),
     }
 }

@@ -1,4 +1,4 @@
-use panoptes_eventstore::ingest::{Format, IngestOptions, convert_records, split_records};
+use panoptes_eventstore::ingest::{Format, IngestOptions, convert_records, convert_text, split_records};
 
 fn options(format: Format, table: Option<&str>) -> IngestOptions {
     IngestOptions {
@@ -17,8 +17,7 @@ fn native_rows_keep_good_lines_and_name_the_bad_field() {
 not json
 {"Timestamp":"yesterday","DeviceName":"ws1","ReportId":3}
 "#;
-    let converted =
-        convert_records(split_records(text), &options(Format::Native, Some("DeviceProcessEvents"))).expect("converts");
+    let converted = convert_text(text, 1, &options(Format::Native, Some("DeviceProcessEvents"))).expect("converts");
     assert_eq!(converted.accepted, 1);
     let errors: Vec<String> = converted.errors.iter().map(ToString::to_string).collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
@@ -34,7 +33,7 @@ not json
 
 #[test]
 fn native_rows_need_a_table() {
-    let error = convert_records(split_records("{}\n"), &options(Format::Native, None)).expect_err("no table");
+    let error = convert_text("{}\n", 1, &options(Format::Native, None)).expect_err("no table");
     assert!(error.contains("--table"), "{error}");
 }
 
@@ -55,4 +54,45 @@ fn streaming_records_route_by_category_coerce_leniently_and_check_the_tenant() {
     assert!(converted.errors[0].message.contains("not this tenant"), "{:?}", converted.errors);
     assert!(converted.errors[1].message.contains("AdvancedHunting-<Table>"), "{:?}", converted.errors);
     assert_eq!(converted.errors[0].position, "document, record 3");
+}
+
+/// The line fast path (no JSON tree per record) must store exactly what the general record
+/// path stores, and refuse the same records with the same words.
+#[test]
+fn the_line_fast_path_matches_the_record_path() {
+    let native = r#"{"Timestamp":"2024-01-15T10:00:00.1234567Z","DeviceName":"ws1","ReportId":1,"ProcessCommandLine":"\"C:\\Windows\\cmd.exe\" /c \u00e9cho","Extra":{"a":[1,2]}}
+{"DeviceName":"ws2","ReportId":2,"AdditionalFields":"{\"x\":1}","ProcessId":4294967296}
+{"DeviceName":"ws3","ReportId":3.5}
+[1,2]
+{"ReportId":4,"DeviceName":null,"InitiatingProcessAccountUpn":"a@b","ProcessTokenElevation":"TokenElevationTypeFull"}
+"#;
+    let stream = r#"{"time":"t","tenantId":"ext-1","category":"AdvancedHunting-DeviceNetworkEvents","properties":{"Timestamp":"2024-01-15T10:00:00Z","RemotePort":"443","LocalPort":"","RemoteIP":"10.0.0.5","Unknown":true}}
+{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":"x"},"tenantId":"ext-1"}
+{"tenantId":"other","category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":1}}
+{"properties":{"ReportId":"9","DeviceName":"late-category"},"category":"AdvancedHunting-DeviceProcessEvents"}
+{"records":[{"category":"AdvancedHunting-DeviceEvents","properties":{"ActionType":"x"}}]}
+{"category":"AdvancedHunting-NoSuchTable","properties":{}}
+"#;
+    for (text, format, table) in [(native, Format::Native, Some("DeviceProcessEvents")), (stream, Format::Auto, None)] {
+        let options = options(format, table);
+        let fast = convert_text(text, 1, &options).expect("fast path");
+        let general = convert_records(split_records(text), &options).expect("record path");
+        assert_eq!(fast.accepted, general.accepted);
+        assert_eq!(fast.errors, general.errors);
+        assert_eq!(fast.batches.len(), general.batches.len());
+        for ((t1, b1), (t2, b2)) in fast.batches.iter().zip(&general.batches) {
+            assert_eq!(t1, t2);
+            assert_eq!(b1, b2, "{t1} differs");
+        }
+        assert!(fast.accepted >= 2 && !fast.errors.is_empty(), "the inputs exercise both outcomes");
+    }
+}
+
+#[test]
+fn chunk_positions_count_from_the_chunk_start() {
+    let text = "{\"ReportId\":1}\n{\"ReportId\":\"x\"}\nnot json\n";
+    let converted =
+        convert_text(text, 40_001, &options(Format::Native, Some("DeviceProcessEvents"))).expect("converts");
+    let positions: Vec<&str> = converted.errors.iter().map(|e| e.position.as_str()).collect();
+    assert_eq!(positions, ["line 40002", "line 40003"]);
 }

@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::ingest::{
-    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, evtx_records, parse_line, split_records,
+    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, convert_text, evtx_records,
 };
 use panoptes_eventstore::{EventStore, StoreConfig};
 
@@ -105,19 +105,19 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
         if evtx {
             let records = evtx_records(file).map_err(anyhow::Error::msg)?;
             let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-            return Ok(Box::new(std::iter::once(Ok((records, bytes)))));
+            return Ok(Box::new(std::iter::once(Ok((Input::Records(records), bytes)))));
         }
         if ndjson {
             return Ok(Box::new(line_chunks(file)?));
         }
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let bytes = text.len() as u64;
-        Ok(Box::new(std::iter::once(Ok((split_records(&text), bytes)))))
+        Ok(Box::new(std::iter::once(Ok((Input::Text { text, first_line: 1 }, bytes)))))
     };
     if args.strict {
         let mut errors = Vec::new();
         for chunk in chunks()? {
-            errors.extend(convert_records(chunk?.0, &options).map_err(anyhow::Error::msg)?.errors);
+            errors.extend(chunk?.0.convert(&options)?.errors);
         }
         if !errors.is_empty() {
             report(file, 0, &errors);
@@ -134,9 +134,8 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
     let mut accepted = 0;
     let mut errors = Vec::new();
     for chunk in chunks()? {
-        let (records, bytes) = chunk?;
-        let converted = convert_records(records, &options).map_err(anyhow::Error::msg)?;
-        accepted += append(store, scope, converted, &mut errors)?;
+        let (input, bytes) = chunk?;
+        accepted += append(store, scope, input.convert(&options)?, &mut errors)?;
         progress.inc(bytes);
         if store.flush_due() {
             store.flush().context("flushing to Parquet")?;
@@ -147,8 +146,24 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
     Ok(errors.len())
 }
 
-/// Records in chunks, each with the input bytes it covers.
-type Chunks = Box<dyn Iterator<Item = anyhow::Result<(Vec<RawRecord>, u64)>>>;
+/// A piece of input: text (NDJSON lines, or a whole JSON document), or records already read.
+enum Input {
+    Text { text: String, first_line: usize },
+    Records(Vec<RawRecord>),
+}
+
+impl Input {
+    fn convert(self, options: &IngestOptions) -> anyhow::Result<Converted> {
+        match self {
+            Input::Text { text, first_line } => convert_text(&text, first_line, options),
+            Input::Records(records) => convert_records(records, options),
+        }
+        .map_err(anyhow::Error::msg)
+    }
+}
+
+/// Input in chunks, each with the input bytes it covers.
+type Chunks = Box<dyn Iterator<Item = anyhow::Result<(Input, u64)>>>;
 
 /// Is the file line-delimited JSON (its first non-empty line a complete JSON value)?
 fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
@@ -163,28 +178,27 @@ fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// The file's records, `CHUNK` lines at a time, with the bytes each chunk read.
-fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Vec<RawRecord>, u64)>> + 'static> {
-    let reader =
+/// The file's lines, `CHUNK` at a time, as one text each (one allocation per chunk, not per line).
+fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Input, u64)>> + 'static> {
+    let mut reader =
         std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
-    let mut lines = reader.lines().enumerate();
     let name = file.display().to_string();
+    let mut next_line = 1;
+    let mut last_len = 0;
     Ok(std::iter::from_fn(move || {
-        let mut records = Vec::new();
-        let mut bytes = 0u64;
-        for (index, line) in lines.by_ref() {
-            match line {
-                Ok(line) => {
-                    bytes += line.len() as u64 + 1;
-                    parse_line(index + 1, &line, &mut records);
-                }
-                Err(e) => return Some(Err(anyhow::anyhow!("reading {name}: {e}"))),
-            }
-            if records.len() >= CHUNK {
-                break;
+        // Sized like the last chunk, so the text is not regrown (and copied) line by line.
+        let mut text = String::with_capacity(last_len + last_len / 8);
+        let first_line = next_line;
+        for _ in 0..CHUNK {
+            match reader.read_line(&mut text) {
+                Ok(0) => break,
+                Ok(_) => next_line += 1,
+                Err(e) => return Some(Err(anyhow::anyhow!("reading {name} line {next_line}: {e}"))),
             }
         }
-        (bytes > 0).then_some(Ok((records, bytes)))
+        last_len = text.len();
+        let bytes = text.len() as u64;
+        (bytes > 0).then_some(Ok((Input::Text { text, first_line }, bytes)))
     }))
 }
 
@@ -194,30 +208,25 @@ fn ingest_stdin(store: &EventStore, scope: &TenantScope, args: &IngestArgs) -> a
     let options = options(args, None);
     let mut acked = 0;
     let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock().lines();
-    let mut line_number = 0;
+    let mut stdin = std::io::stdin().lock();
+    let mut next_line = 1;
     loop {
-        let line = input.next().transpose().context("reading stdin")?;
-        let done = line.is_none();
-        line_number += 1;
-        lines.extend(line.map(|l| (line_number, l)));
-        if lines.len() >= args.batch_lines.max(1) || (done && !lines.is_empty()) {
-            let mut records = Vec::with_capacity(lines.len());
-            for (number, line) in &lines {
-                parse_line(*number, line, &mut records);
+        let mut text = String::new();
+        let first_line = next_line;
+        for _ in 0..args.batch_lines.max(1) {
+            if stdin.read_line(&mut text).context("reading stdin")? == 0 {
+                break;
             }
-            let converted = convert_records(records, &options).map_err(anyhow::Error::msg)?;
-            acked += append(store, scope, converted, &mut errors)?;
-            println!("acked {acked}");
-            lines.clear();
-            if store.flush_due() {
-                store.flush().context("flushing to Parquet")?;
-            }
+            next_line += 1;
         }
-        if done {
+        if text.is_empty() {
             break;
+        }
+        let converted = Input::Text { text, first_line }.convert(&options)?;
+        acked += append(store, scope, converted, &mut errors)?;
+        println!("acked {acked}");
+        if store.flush_due() {
+            store.flush().context("flushing to Parquet")?;
         }
     }
     report(Path::new("stdin"), acked, &errors);

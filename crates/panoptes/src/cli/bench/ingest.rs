@@ -24,6 +24,9 @@ pub(crate) struct IngestBenchArgs {
     /// DeviceProcessEvents rows per run.
     #[arg(long, default_value_t = 500_000)]
     rows: usize,
+    /// Keep the generated input files (e.g. to profile `panoptes ingest` on them).
+    #[arg(long)]
+    keep_inputs: bool,
 }
 
 pub(crate) fn run(args: IngestBenchArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -67,8 +70,10 @@ pub(crate) fn run(args: IngestBenchArgs) -> anyhow::Result<std::process::ExitCod
         std::fs::remove_dir_all(&store).ok();
     }
     println!("target: 150000 durable events/s per core for DeviceProcessEvents-sized rows");
-    std::fs::remove_file(&native).ok();
-    std::fs::remove_file(&stream).ok();
+    if !args.keep_inputs {
+        std::fs::remove_file(&native).ok();
+        std::fs::remove_file(&stream).ok();
+    }
     Ok(std::process::ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,130 @@
+//! Text input to rows. NDJSON lines of native rows or streaming-API records are parsed
+//! straight into their table's columns (no JSON tree per record: this is the ingest hot
+//! path); a line the fast path does not take as it is (a syntax error, a `records` wrapper, a
+//! wrong category) goes through the general record path, which also words the errors.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use super::{
+    Converted, Format, IngestOptions, RecordError, TableBuilder, Typing, check_native_table, check_stream_tenant,
+    convert_record, convert_records, detect_format, finish, parse_line, split_records_from,
+};
+use crate::catalog::defender_tables;
+
+/// Converts text: NDJSON (its first line is line `first_line`, for positions in errors) or one
+/// JSON document such as a pretty-printed `{"records": [...]}` export.
+pub fn convert_text(text: &str, first_line: usize, options: &IngestOptions) -> Result<Converted, String> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
+    let Some(&(_, first)) = lines.peek() else {
+        return Ok(Converted::default());
+    };
+    let mut sample = Vec::new();
+    parse_line(first_line, first, &mut sample);
+    if sample.iter().any(|(_, r)| r.is_err()) {
+        // Not line-delimited, or a bad first line: the general path decides which.
+        return convert_records(split_records_from(text, first_line), options);
+    }
+    let format = match options.format {
+        Format::Auto => detect_format(&sample),
+        other => other,
+    };
+    if format == Format::Windows {
+        let mut records = Vec::new();
+        for (index, line) in lines {
+            parse_line(first_line + index, line, &mut records);
+        }
+        return convert_records(records, options);
+    }
+    check_native_table(format, options)?;
+    let mut converter = LineConverter { options, format, builders: BTreeMap::new(), converted: Converted::default() };
+    for (index, line) in lines {
+        converter.line(first_line + index, line);
+    }
+    finish(converter.builders, converter.converted)
+}
+
+struct LineConverter<'o> {
+    options: &'o IngestOptions,
+    format: Format,
+    builders: BTreeMap<String, TableBuilder>,
+    converted: Converted,
+}
+
+/// The envelope of a streaming-API record, borrowing from the line.
+#[derive(Deserialize)]
+struct StreamEnvelope<'a> {
+    #[serde(borrow, default)]
+    category: Option<Cow<'a, str>>,
+    #[serde(rename = "tenantId", borrow, default)]
+    tenant_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    properties: Option<&'a RawValue>,
+    #[serde(default)]
+    records: Option<IgnoredAny>,
+}
+
+impl LineConverter<'_> {
+    fn line(&mut self, number: usize, line: &str) {
+        let fast = match self.format {
+            Format::DefenderStream => self.stream_line(line),
+            _ => {
+                let table = self.options.table.as_deref().unwrap_or_default();
+                self.push(table, Typing::Strict, line)
+            }
+        };
+        match fast {
+            Some(Ok(())) => self.converted.accepted += 1,
+            Some(Err(message)) => {
+                self.converted.errors.push(RecordError { position: format!("line {number}"), message })
+            }
+            None => {
+                let mut records = Vec::new();
+                parse_line(number, line, &mut records);
+                for (position, record) in records {
+                    convert_record(
+                        position,
+                        record,
+                        self.format,
+                        self.options,
+                        &mut self.builders,
+                        &mut self.converted,
+                    );
+                }
+            }
+        }
+    }
+
+    /// A streaming-API line the fast path takes; `None` sends it down the general path.
+    fn stream_line(&mut self, line: &str) -> Option<Result<(), String>> {
+        let envelope: StreamEnvelope = serde_json::from_str(line).ok()?;
+        if envelope.records.is_some() {
+            return None;
+        }
+        let table = envelope.category.as_deref()?.strip_prefix("AdvancedHunting-")?;
+        if let Err(message) = check_stream_tenant(self.options, envelope.tenant_id.as_deref()) {
+            return Some(Err(message));
+        }
+        self.push(table, Typing::Lenient, envelope.properties?.get())
+    }
+
+    /// One JSON object into `table`'s builder; `None` when it is not a known table's object.
+    fn push(&mut self, table: &str, typing: Typing, object: &str) -> Option<Result<(), String>> {
+        let builder = match self.builders.get_mut(table) {
+            Some(builder) => builder,
+            None => {
+                let schema = defender_tables().get(table)?;
+                self.builders.entry(table.to_string()).or_insert_with(|| TableBuilder::new(schema, typing))
+            }
+        };
+        match builder.push_json(object, self.options.received_ns) {
+            Ok(()) => Some(Ok(())),
+            Err(Some(field)) => Some(Err(field.to_string())),
+            Err(None) => None,
+        }
+    }
+}
