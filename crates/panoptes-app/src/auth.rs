@@ -84,6 +84,13 @@ impl App {
             return Err(AppError::Unauthenticated(SIGN_IN_FAILED.into()));
         }
         panoptes_db::reset_sign_in_failures(&mut conn, &user.id).await?;
+        drop(conn);
+        self.open_session(&user, request_id).await
+    }
+
+    /// A new session for a user whose identity has been proven (password or federation).
+    pub(crate) async fn open_session(&self, user: &panoptes_db::User, request_id: &str) -> Result<SignedIn> {
+        let now = self.now_ns();
         let session = random_secret()?;
         let csrf_token = random_secret()?;
         let row = Session {
@@ -94,6 +101,7 @@ impl App {
             created_ns: now,
             last_seen_ns: now,
         };
+        let mut conn = self.db.conn().await?;
         panoptes_db::insert_session(&mut conn, &row).await?;
         drop(conn);
         let caller = self.caller(PrincipalKind::User, &user.id, None, request_id).await?;

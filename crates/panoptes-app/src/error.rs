@@ -23,6 +23,9 @@ pub enum AppError {
     /// A duplicate or a state that does not allow the change.
     #[error("{0}")]
     Conflict(String),
+    /// Something outside Panoptes that the request needs (an identity provider) did not answer.
+    #[error("{0}")]
+    Unavailable(String),
     /// The operational store failed.
     #[error(transparent)]
     Db(#[from] panoptes_db::DbError),
@@ -56,7 +59,7 @@ impl HasErrorCode for AppError {
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::Db(e) => e.error_code(),
-            AppError::EventStore(_) => ErrorCode::Unavailable,
+            AppError::EventStore(_) | AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -5,13 +5,14 @@
 //!
 //! Map: `auth` (passwords, sessions, API tokens, the caller's grants), `tenancy` (tenants, the
 //! multi-tenant view and its per-tenant status), `directory` (users, roles, guests, delegations,
-//! service principals), `hunting` (runHuntingQuery across tenants), `ledger` (recording and
+//! service principals), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `ledger` (recording and
 //! reading the audit log), `setup` (the first administrator, and the demo instance's tenants and people).
 
 mod auth;
 mod clock;
 mod directory;
 mod error;
+mod federation;
 mod hunting;
 mod ledger;
 mod setup;
@@ -31,6 +32,7 @@ pub use auth::{NewToken, SignedIn};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{DelegationRequest, NewUser};
 pub use error::{AppError, Result};
+pub use federation::{FederatedIdentity, NewIdentityProvider, ProviderView, SignInProvider};
 pub use hunting::{HuntMode, HuntRequest, HuntResponse};
 pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
 pub use tenancy::{NewTenant, TenantView};

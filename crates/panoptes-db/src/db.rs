@@ -21,7 +21,10 @@ pub enum Backend {
 }
 
 /// The migrations, in order. The same SQL runs on both backends.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_identity.sql", include_str!("../migrations/0001_identity.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_identity.sql", include_str!("../migrations/0001_identity.sql")),
+    (2, "0002_federation.sql", include_str!("../migrations/0002_federation.sql")),
+];
 
 /// The operational store.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@
 mod audit;
 mod db;
 mod error;
+mod federation;
 mod grants;
 mod principals;
 mod sessions;
@@ -20,6 +21,10 @@ mod views;
 pub use audit::{AuditEntry, NewAuditEntry, append_audit, list_audit, verify_audit};
 pub use db::{Backend, Conn, Db, Tx};
 pub use error::{DbError, Result};
+pub use federation::{
+    IdentityProvider, bind_identity, bound_user, delete_identity_provider, identity_provider, identity_providers_of,
+    insert_identity_provider,
+};
 pub use grants::{
     Assignment, Delegation, DelegationState, Guest, PrincipalKind, assign_role, delegation, delegations_of, grants_of,
     guests_of, insert_delegation, insert_guest, list_assignments, remove_assignment, remove_guest, set_delegation,

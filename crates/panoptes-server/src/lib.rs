@@ -9,6 +9,7 @@
 mod api;
 mod auth;
 mod error;
+mod oidc;
 mod openapi;
 
 use std::sync::Arc;
@@ -35,11 +36,19 @@ pub struct ServerConfig {
     pub sign_ins_per_minute: u32,
     /// Mark cookies `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// The URL browsers reach this server at (OpenID redirect URIs are built from it).
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 1 << 20, requests_per_minute: 1200, sign_ins_per_minute: 30, secure_cookies: false }
+        Self {
+            max_body_bytes: 1 << 20,
+            requests_per_minute: 1200,
+            sign_ins_per_minute: 30,
+            secure_cookies: false,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -50,6 +59,7 @@ pub struct AppState {
     config: ServerConfig,
     limiter: Arc<RateLimiter>,
     sign_in_limiter: Arc<RateLimiter>,
+    oidc: Arc<oidc::Flows>,
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains open requests.
@@ -69,6 +79,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         app,
         limiter: Arc::new(RateLimiter::new(config.requests_per_minute, Duration::from_secs(60))),
         sign_in_limiter: Arc::new(RateLimiter::new(config.sign_ins_per_minute, Duration::from_secs(60))),
+        oidc: Arc::new(oidc::Flows::default()),
         config: config.clone(),
     };
     let headers = [

@@ -39,12 +39,37 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/v1/tenants/{tenantId}/delegations/{id}/approve", "directory", "Approve a requested relationship"),
     ("post", "/api/v1/tenants/{tenantId}/delegations/{id}/reject", "directory", "Reject a requested relationship"),
     ("post", "/api/v1/tenants/{tenantId}/delegations/{id}/revoke", "directory", "End a relationship"),
+    ("get", "/api/v1/tenants/{tenantId}/identityProviders", "federation", "The tenant's OpenID providers"),
+    (
+        "post",
+        "/api/v1/tenants/{tenantId}/identityProviders",
+        "federation",
+        "Add an OpenID provider (issuer, clientId, clientSecret, usernameClaim); answers its sign-in URL",
+    ),
+    ("delete", "/api/v1/tenants/{tenantId}/identityProviders/{id}", "federation", "Remove an OpenID provider"),
+    (
+        "get",
+        "/api/v1/auth/oidc/{providerId}/start",
+        "federation",
+        "Start a federated sign-in: redirects to the provider (authorization code + PKCE)",
+    ),
+    (
+        "get",
+        "/api/v1/auth/oidc/callback",
+        "federation",
+        "The provider's redirect back: verifies the ID token, sets the session cookie",
+    ),
     ("post", "/api/v1/tenants/{tenantId}/servicePrincipals", "directory", "Create a service principal with roles"),
     ("post", "/api/v1/tokens", "directory", "Issue an API token to the caller or a service principal"),
     ("delete", "/api/v1/tenants/{tenantId}/tokens/{id}", "directory", "Revoke an API token"),
     ("get", "/api/v1/tenants/{tenantId}/audit", "audit", "A tenant's ledger (?format=ndjson to export)"),
     ("get", "/api/v1/tenants/{tenantId}/audit/verify", "audit", "Check a tenant's ledger hash chain"),
-    ("post", "/api/v1/security/runHuntingQuery", "hunting", "Run a KQL hunting query across tenants"),
+    (
+        "post",
+        "/api/v1/security/runHuntingQuery",
+        "hunting",
+        "Run a KQL hunting query across tenants; with `Accept: application/x-ndjson` the answer streams as lines (schema, one per row, tenant status last)",
+    ),
     ("get", "/api/v1/openapi.json", "meta", "This document"),
 ];
 

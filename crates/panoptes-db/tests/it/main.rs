@@ -3,6 +3,7 @@
 //! database too.
 
 mod audit;
+mod federation;
 mod grants;
 mod tenants;
 

@@ -1,8 +1,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use panoptes_app::{HuntMode, HuntRequest};
+use futures::StreamExt;
+use panoptes_app::{HuntMode, HuntRequest, HuntResponse};
 use panoptes_domain::{ErrorCode, TenantId};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json_, json};
@@ -65,13 +66,49 @@ pub(super) async fn run_hunting_query(
     State(state): State<AppState>,
     id: ReqId,
     Auth(caller): Auth,
+    headers: HeaderMap,
     Body(body): Body<Map<String, Json_>>,
-) -> ApiResult<Json<Json_>> {
+) -> ApiResult<Response> {
     let request = hunt_request(&body, &id.0)?;
     let response = state.app.run_hunting_query(&caller, request).await.map_err(fail(&id.0))?;
+    let wants_lines =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains(NDJSON));
+    if wants_lines {
+        return Ok(ndjson(response));
+    }
     let value = serde_json::to_value(response)
         .map_err(|e| ApiError::from_app(panoptes_app::AppError::Internal(e.to_string()), &id.0))?;
-    Ok(Json(value))
+    Ok(Json(value).into_response())
+}
+
+const NDJSON: &str = "application/x-ndjson";
+/// Rows serialized per body chunk: large answers go out as they are written, never as one
+/// document in memory.
+const ROWS_PER_CHUNK: usize = 1000;
+
+/// The answer as lines: `{"schema": [...]}`, then one `{"row": {...}}` per row, then
+/// `{"tenantStatus": [...], "stats": {...}}` last.
+fn ndjson(response: HuntResponse) -> Response {
+    let HuntResponse { schema, results, tenant_status, stats } = response;
+    let line = |value: Json_| {
+        let mut text = value.to_string();
+        text.push('\n');
+        text
+    };
+    let head = line(json!({"schema": schema}));
+    let tail = line(json!({"tenantStatus": tenant_status, "stats": stats}));
+    let mut rows = results.into_iter();
+    let body = futures::stream::iter(std::iter::once(head))
+        .chain(futures::stream::iter(std::iter::from_fn(move || {
+            let mut chunk = String::new();
+            for row in rows.by_ref().take(ROWS_PER_CHUNK) {
+                chunk.push_str(&line(json!({"row": row})));
+            }
+            (!chunk.is_empty()).then_some(chunk)
+        })))
+        .chain(futures::stream::iter(std::iter::once(tail)))
+        .map(Ok::<_, std::convert::Infallible>);
+    ([(header::CONTENT_TYPE, NDJSON)], axum::body::Body::from_stream(body)).into_response()
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! Handlers by resource, and the extractors they share.
 
 mod directory;
+mod federation;
 mod hunting;
 mod session;
 mod tenants;
@@ -20,6 +21,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/auth/signIn", post(session::sign_in))
         .route("/api/v1/auth/signOut", post(session::sign_out))
+        .route("/api/v1/auth/oidc/{provider_id}/start", get(federation::start))
+        .route("/api/v1/auth/oidc/callback", get(federation::callback))
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/me/password", post(session::change_password))
         .route("/api/v1/me/invitations", get(directory::my_invitations))
@@ -40,6 +43,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/tenants/{tenant_id}/delegations", get(directory::delegations))
         .route("/api/v1/delegations", post(directory::request_delegation))
         .route("/api/v1/tenants/{tenant_id}/delegations/{id}/{decision}", post(directory::decide_delegation))
+        .route(
+            "/api/v1/tenants/{tenant_id}/identityProviders",
+            get(federation::providers).post(federation::add_provider),
+        )
+        .route("/api/v1/tenants/{tenant_id}/identityProviders/{id}", delete(federation::remove_provider))
         .route("/api/v1/tenants/{tenant_id}/servicePrincipals", post(directory::create_service_principal))
         .route("/api/v1/tokens", post(directory::issue_token))
         .route("/api/v1/tenants/{tenant_id}/tokens/{id}", delete(directory::revoke_token))

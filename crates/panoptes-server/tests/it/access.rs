@@ -226,3 +226,39 @@ async fn timespan_limits_the_rows_a_hunt_sees() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body["error"]["message"].as_str().expect("message").contains("Timespan"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hunt_streams_as_lines_when_asked_and_keeps_its_tenant_status() {
+    let instance = instance().await;
+    let admin = Client::sign_in(&instance.router, "admin@provider", ADMIN_PASSWORD).await;
+    let files: Vec<String> = (0..2500).map(|i| format!("tool{i}.exe")).collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (a, a_admin) = tenant_with_events(&instance, &admin, "alpha", &files).await;
+    let (b, _) = tenant_with_events(&instance, &admin, "beta", &["b.exe"]).await;
+    let hunt = json!({"Query": "DeviceProcessEvents | project FileName", "tenantIds": [a, b]});
+    let whole = a_admin.post("/api/v1/security/runHuntingQuery", hunt.clone()).await;
+    let streamed = a_admin
+        .send_with("POST", "/api/v1/security/runHuntingQuery", Some(hunt), &[("accept", "application/x-ndjson")])
+        .await;
+    assert_eq!(streamed.status, StatusCode::OK);
+    assert_eq!(
+        streamed.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+        Some("application/x-ndjson")
+    );
+    let text = streamed.body.as_str().expect("lines, not one JSON document");
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(lines[0]["schema"], whole.body["schema"]);
+    let rows: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l.get("row")).collect();
+    assert_eq!(rows.len(), 2500, "every row of alpha, none of beta (no grant there)");
+    assert_eq!(rows.len(), whole.body["results"].as_array().map_or(0, Vec::len));
+    let last = lines.last().expect("a last line");
+    let outcome = |status: &serde_json::Value| {
+        let list = status.as_array().expect("statuses");
+        list.iter()
+            .map(|s| (s["tenantId"].to_string(), s["status"].to_string(), s["rowCount"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outcome(&last["tenantStatus"]), outcome(&whole.body["tenantStatus"]));
+    assert!(last["tenantStatus"].as_array().expect("statuses").iter().any(|s| s["tenantId"] == b));
+}

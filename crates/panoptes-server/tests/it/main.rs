@@ -3,6 +3,7 @@
 
 mod access;
 mod isolation;
+mod oidc;
 mod session;
 
 use std::sync::Arc;

@@ -41,6 +41,10 @@ pub(crate) struct ServeArgs {
     /// Mark session cookies Secure (when served over TLS by a proxy).
     #[arg(long)]
     secure_cookies: bool,
+    /// The URL browsers reach this server at, e.g. behind a proxy (default: http://<listen>);
+    /// OpenID providers must allow `<public-url>/api/v1/auth/oidc/callback` as redirect URI.
+    #[arg(long, env = "PANOPTES_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +143,11 @@ pub(crate) fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             Err(error) => return Err(error).context("creating the first administrator"),
         }
     }
-    let config = ServerConfig { secure_cookies: args.secure_cookies, ..ServerConfig::default() };
+    let config = ServerConfig {
+        secure_cookies: args.secure_cookies,
+        public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
+        ..ServerConfig::default()
+    };
     serve(instance, args.listen, config, "")
 }
 
@@ -172,5 +180,6 @@ pub(crate) fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     for person in people {
         banner.push_str(&format!("  {:<28} {:<16} {}\n", person.username, person.password, person.description));
     }
-    serve(instance, args.listen, ServerConfig::default(), &banner)
+    let config = ServerConfig { public_url: format!("http://{}", args.listen), ..ServerConfig::default() };
+    serve(instance, args.listen, config, &banner)
 }
