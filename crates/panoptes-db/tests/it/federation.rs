@@ -41,7 +41,10 @@ async fn providers_stay_in_their_tenant_and_a_subject_binds_one_user() {
         let refused = panoptes_db::insert_identity_provider(&mut conn, &scope_b, &idp).await;
         assert!(matches!(refused, Err(DbError::NotFound(_))), "another tenant's scope writes nothing: {refused:?}");
         panoptes_db::insert_identity_provider(&mut conn, &scope_a, &idp).await.expect("insert");
-        assert_eq!(panoptes_db::identity_providers_of(&mut conn, &scope_a).await.expect("list"), [idp.clone()]);
+        assert_eq!(
+            panoptes_db::identity_providers_of(&mut conn, &scope_a).await.expect("list"),
+            std::slice::from_ref(&idp)
+        );
         assert!(panoptes_db::identity_providers_of(&mut conn, &scope_b).await.expect("list").is_empty());
         assert_eq!(panoptes_db::identity_provider(&mut conn, "p1").await.expect("get"), Some(idp.clone()));
 
