@@ -4,7 +4,7 @@
 
 use panoptes_db::{Assignment, Delegation, DelegationState, Group, Guest, PrincipalKind, ServicePrincipal, User};
 use panoptes_domain::TenantId;
-use panoptes_rbac::{BuiltInRole, Permission, PermissionSet};
+use panoptes_rbac::{Permission, PermissionSet};
 use serde_json::json;
 
 use crate::auth::hash_password;
@@ -39,19 +39,6 @@ pub struct DelegationRequest {
 }
 
 /// The permissions of named roles: built-in names, or permission names for a custom role.
-fn role_permissions(roles: &[String]) -> Result<PermissionSet> {
-    let mut set = PermissionSet::EMPTY;
-    for role in roles {
-        let permissions = match BuiltInRole::parse(role) {
-            Ok(built_in) => built_in.permissions(),
-            Err(role_error) => PermissionSet::parse_names(role)
-                .map_err(|_| AppError::BadRequest(format!("{role_error}; or name permissions for a custom role")))?,
-        };
-        set = set.union(permissions);
-    }
-    Ok(set)
-}
-
 const DAY_NS: i64 = 86_400_000_000_000;
 
 /// A new role assignment.
@@ -69,7 +56,7 @@ impl App {
     /// Creates a user in a tenant, with roles there.
     pub async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<User> {
         let scope = self.authorize(caller, &new.tenant, Permission::AuthorizationManage, "tenant")?;
-        let permissions = role_permissions(&new.roles)?;
+        let permissions = self.role_permissions(Some(&scope), &new.roles).await?;
         let user = User {
             id: new_id(),
             tenant_id: new.tenant.clone(),
@@ -113,7 +100,7 @@ impl App {
         roles: Vec<String>,
     ) -> Result<Assignment> {
         let scope = self.authorize(caller, tenant, Permission::AuthorizationManage, "tenant")?;
-        let permissions = role_permissions(&roles)?;
+        let permissions = self.role_permissions(Some(&scope), &roles).await?;
         self.check_principal_in(tenant, kind, principal_id).await?;
         let assignment = assignment(tenant.clone(), kind, principal_id.to_string(), roles.join(","), permissions);
         let mut tx = self.db.begin().await?;
@@ -190,7 +177,7 @@ impl App {
         roles: Vec<String>,
     ) -> Result<Guest> {
         let scope = self.authorize(caller, tenant, Permission::AuthorizationManage, "tenant")?;
-        let permissions = role_permissions(&roles)?;
+        let permissions = self.role_permissions(Some(&scope), &roles).await?;
         let mut conn = self.db.conn().await?;
         let user = panoptes_db::user_by_username(&mut conn, username.trim())
             .await?
@@ -257,7 +244,7 @@ impl App {
     pub async fn request_delegation(&self, caller: &Caller, request: DelegationRequest) -> Result<Delegation> {
         let partner = caller.home.clone();
         let scope = self.authorize(caller, &partner, Permission::AuthorizationManage, "tenant")?;
-        let permissions = role_permissions(&request.roles)?;
+        let permissions = self.role_permissions(None, &request.roles).await?;
         if !(1..=730).contains(&request.duration_days) {
             return Err(AppError::BadRequest("a delegation lasts between 1 and 730 days".into()));
         }
@@ -353,7 +340,7 @@ impl App {
         roles: Vec<String>,
     ) -> Result<ServicePrincipal> {
         let scope = self.authorize(caller, tenant, Permission::AuthorizationManage, "tenant")?;
-        let permissions = role_permissions(&roles)?;
+        let permissions = self.role_permissions(Some(&scope), &roles).await?;
         let principal = ServicePrincipal { id: new_id(), tenant_id: tenant.clone(), name: name.to_string() };
         let now = self.now_ns();
         let assignment = assignment(

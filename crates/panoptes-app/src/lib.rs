@@ -4,8 +4,8 @@
 //! made for a request; changes and their ledger entries commit in one transaction.
 //!
 //! Map: `auth` (passwords, sessions, API tokens, the caller's grants), `tenancy` (tenants, the
-//! multi-tenant view and its per-tenant status), `directory` (users, roles, guests, delegations,
-//! service principals), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `ledger` (recording and
+//! multi-tenant view and its per-tenant status), `directory` (users, guests, delegations,
+//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `ledger` (recording and
 //! reading the audit log), `setup` (the first administrator, and the demo instance's tenants and people).
 
 mod auth;
@@ -15,6 +15,7 @@ mod error;
 mod federation;
 mod hunting;
 mod ledger;
+mod roles;
 mod setup;
 mod tenancy;
 mod timespan;
@@ -34,6 +35,7 @@ pub use directory::{DelegationRequest, NewUser};
 pub use error::{AppError, Result};
 pub use federation::{FederatedIdentity, NewIdentityProvider, ProviderView, SignInProvider};
 pub use hunting::{HuntMode, HuntRequest, HuntResponse};
+pub use roles::RoleView;
 pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
 pub use tenancy::{NewTenant, TenantView};
 

@@ -24,6 +24,7 @@ pub enum Backend {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_identity.sql", include_str!("../migrations/0001_identity.sql")),
     (2, "0002_federation.sql", include_str!("../migrations/0002_federation.sql")),
+    (3, "0003_custom_roles.sql", include_str!("../migrations/0003_custom_roles.sql")),
 ];
 
 /// The operational store.

@@ -14,6 +14,7 @@ mod error;
 mod federation;
 mod grants;
 mod principals;
+mod roles;
 mod sessions;
 mod tenants;
 mod views;
@@ -35,6 +36,7 @@ pub use principals::{
     record_sign_in_failure, reset_sign_in_failures, service_principal, set_password_hash, user_by_id, user_by_username,
     users_of,
 };
+pub use roles::{CustomRole, custom_roles_of, delete_custom_role, insert_custom_role};
 pub use sessions::{
     ApiToken, Session, api_token_by_hash, delete_session, delete_sessions_of_user, insert_api_token, insert_session,
     revoke_api_token, session_by_hash, tokens_of, touch_session,

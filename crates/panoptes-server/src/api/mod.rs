@@ -3,6 +3,7 @@
 mod directory;
 mod federation;
 mod hunting;
+mod roles;
 mod session;
 mod tenants;
 
@@ -36,6 +37,8 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/tenants/{tenant_id}/users", get(directory::users).post(directory::create_user))
         .route("/api/v1/tenants/{tenant_id}/groups", post(directory::create_group))
+        .route("/api/v1/tenants/{tenant_id}/roles", get(roles::roles).post(roles::create_role))
+        .route("/api/v1/tenants/{tenant_id}/roles/{id}", delete(roles::delete_role))
         .route("/api/v1/tenants/{tenant_id}/roleAssignments", get(directory::assignments).post(directory::assign_role))
         .route("/api/v1/tenants/{tenant_id}/roleAssignments/{id}", delete(directory::remove_assignment))
         .route("/api/v1/tenants/{tenant_id}/guests", get(directory::guests).post(directory::invite_guest))

@@ -4,6 +4,7 @@
 mod access;
 mod isolation;
 mod oidc;
+mod roles;
 mod session;
 
 use std::sync::Arc;
