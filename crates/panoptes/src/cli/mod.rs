@@ -6,6 +6,7 @@ mod generate;
 mod ingest;
 mod kql;
 mod serve;
+mod serve_config;
 
 use std::process::ExitCode;
 

@@ -17,15 +17,20 @@ use panoptes_query::{Engine, QueryLimits};
 use panoptes_server::{ServerConfig, router};
 
 use super::generate::{GenerateArgs, generate_into};
+use super::serve_config::ServeFile;
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
+    /// Settings in TOML (keys: data, listen, database, public-url, secure-cookies, provider,
+    /// max-body-bytes, requests-per-minute, sign-ins-per-minute); flags and env win.
+    #[arg(long, env = "PANOPTES_CONFIG")]
+    config: Option<PathBuf>,
     /// The data directory (event store, and the SQLite operational store unless --database).
     #[arg(long, env = "PANOPTES_DATA")]
-    data: PathBuf,
-    /// Address to listen on.
-    #[arg(long, env = "PANOPTES_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    data: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PANOPTES_LISTEN")]
+    listen: Option<SocketAddr>,
     /// Operational store URL: `sqlite://FILE` or `postgres://...` (default: ops.db in --data).
     #[arg(long, env = "PANOPTES_DATABASE_URL")]
     database: Option<String>,
@@ -35,9 +40,9 @@ pub(crate) struct ServeArgs {
     /// The first administrator's password (with --admin-user).
     #[arg(long, env = "PANOPTES_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
-    /// Name of the provider tenant made with --admin-user.
-    #[arg(long, default_value = "Provider")]
-    provider: String,
+    /// Name of the provider tenant made with --admin-user [default: Provider].
+    #[arg(long)]
+    provider: Option<String>,
     /// Mark session cookies Secure (when served over TLS by a proxy).
     #[arg(long)]
     secure_cookies: bool,
@@ -135,20 +140,26 @@ fn serve(instance: Instance, listen: SocketAddr, config: ServerConfig, banner: &
 }
 
 pub(crate) fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let instance = open(&args.data, args.database.as_deref())?;
+    let file = match &args.config {
+        Some(path) => ServeFile::read(path)?,
+        None => ServeFile::default(),
+    };
+    let data = args.data.clone().or_else(|| file.data.clone()).context(
+        "no data directory: pass --data DIR, set PANOPTES_DATA, or put `data = \"DIR\"` in the --config file",
+    )?;
+    let listen = args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let database = args.database.clone().or_else(|| file.database.clone());
+    let instance = open(&data, database.as_deref())?;
     if let (Some(user), Some(password)) = (&args.admin_user, &args.admin_password) {
-        match instance.http.block_on(bootstrap_instance(&instance.app, &args.provider, user, password)) {
-            Ok(_) => println!("created the provider tenant {:?} and the administrator {user}", args.provider),
+        let provider = args.provider.clone().or_else(|| file.provider.clone()).unwrap_or_else(|| "Provider".into());
+        match instance.http.block_on(bootstrap_instance(&instance.app, &provider, user, password)) {
+            Ok(_) => println!("created the provider tenant {provider:?} and the administrator {user}"),
             Err(panoptes_app::AppError::Conflict(_)) => {}
             Err(error) => return Err(error).context("creating the first administrator"),
         }
     }
-    let config = ServerConfig {
-        secure_cookies: args.secure_cookies,
-        public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
-        ..ServerConfig::default()
-    };
-    serve(instance, args.listen, config, "")
+    let config = file.server_config(listen, args.secure_cookies, args.public_url.clone());
+    serve(instance, listen, config, "")
 }
 
 pub(crate) fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {

@@ -91,3 +91,60 @@ fn demo_starts_prints_sign_ins_and_serves_the_api_over_http() {
     let status = child.wait().expect("exit");
     assert!(status.success(), "{status:?}");
 }
+
+/// `panoptes serve --config`: the file's settings apply, a flag wins over the file, and a
+/// misspelt key is refused with the file and key named.
+#[test]
+fn serve_reads_its_config_file_and_flags_win() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("panoptes.toml");
+    let data = dir.path().join("data");
+    let text = format!(
+        "data = {:?}\nlisten = \"127.0.0.1:1\"\nmax-body-bytes = 2048\nprovider = \"Fabrikam MSSP\"\n",
+        data.display().to_string()
+    );
+    std::fs::write(&config, text).expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_panoptes"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--admin-user", "root@fabrikam", "--config"])
+        .arg(&config)
+        .env("PANOPTES_ADMIN_PASSWORD", "a-long-enough-password")
+        .env_remove("PANOPTES_DATA")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut port = None;
+    let mut printed = Vec::new();
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.strip_prefix("Panoptes is listening on http://127.0.0.1:") {
+            port = rest.trim_end_matches('/').parse::<u16>().ok();
+            break;
+        }
+        printed.push(line);
+    }
+    let port = port.unwrap_or_else(|| panic!("no listening line (the --listen flag wins over the file): {printed:?}"));
+    assert!(printed.iter().any(|l| l.contains("Fabrikam MSSP")), "the provider name came from the file: {printed:?}");
+    assert!(data.join("ops.db").exists(), "the data directory came from the file");
+    let sign_in = json!({"username": "root@fabrikam", "password": "a-long-enough-password"});
+    let (status, _, _) = http(port, "POST", "/api/v1/auth/signIn", &[], Some(&sign_in));
+    assert_eq!(status, 200);
+    let big = json!({"username": "x".repeat(4096), "password": "y"});
+    let (status, _, body) = http(port, "POST", "/api/v1/auth/signIn", &[], Some(&big));
+    // Under the default 1 MiB limit this body would be a failed sign-in (401).
+    assert!(status == 413 || status == 400, "max-body-bytes from the file applies: {status} {body}");
+    assert!(body.to_string().contains("over the size limit"), "{body}");
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = child.wait();
+
+    std::fs::write(&config, "lisen = \"127.0.0.1:0\"\n").expect("config");
+    let output = Command::new(env!("CARGO_BIN_EXE_panoptes"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env_remove("PANOPTES_DATA")
+        .output()
+        .expect("serve runs");
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("panoptes.toml") && error.contains("lisen"), "{error}");
+}
