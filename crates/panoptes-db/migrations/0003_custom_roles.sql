@@ -10,3 +10,8 @@ CREATE TABLE custom_roles (
 );
 
 CREATE UNIQUE INDEX custom_roles_name ON custom_roles (tenant_id, name);
+
+-- Guests and delegations are looked up by tenant and by user, never scanned.
+CREATE INDEX guests_user ON guests (user_id);
+CREATE INDEX delegations_customer ON delegations (tenant_id);
+CREATE INDEX delegations_partner ON delegations (partner_tenant_id);

@@ -265,23 +265,33 @@ pub async fn insert_guest(conn: &mut Conn, scope: &TenantScope, guest: &Guest, c
 }
 
 /// Guest accounts in the scope's tenants, or (for `user_id`) the user's own invitations.
+/// Each is an indexed lookup: the cost follows the rows asked for, not the instance's size.
 pub async fn guests_of(conn: &mut Conn, scope: Option<&TenantScope>, user_id: Option<&str>) -> Result<Vec<Guest>> {
-    let rows = sqlx::query("SELECT id, tenant_id, user_id, home_tenant_id, state FROM guests ORDER BY created_ns, id")
-        .fetch_all(conn)
-        .await?;
-    let mut out = Vec::new();
-    for row in &rows {
-        let guest = Guest {
-            id: row.try_get("id")?,
-            tenant_id: TenantId::new(row.try_get::<String, _>("tenant_id")?),
-            user_id: row.try_get("user_id")?,
-            home_tenant_id: TenantId::new(row.try_get::<String, _>("home_tenant_id")?),
-            state: row.try_get("state")?,
-        };
-        let in_scope = scope.is_some_and(|s| s.contains(&guest.tenant_id));
-        let own = user_id.is_some_and(|u| u == guest.user_id);
-        if in_scope || own {
-            out.push(guest);
+    const SELECT: &str = "SELECT id, tenant_id, user_id, home_tenant_id, state FROM guests";
+    let mut lookups: Vec<(&str, String)> = Vec::new();
+    for tenant in scope.map(TenantScope::tenants).into_iter().flatten() {
+        lookups.push(("tenant_id", tenant.to_string()));
+    }
+    if let Some(user) = user_id {
+        lookups.push(("user_id", user.to_string()));
+    }
+    let mut out: Vec<Guest> = Vec::new();
+    for (column, value) in lookups {
+        let rows = sqlx::query(&format!("{SELECT} WHERE {column} = $1 ORDER BY created_ns, id"))
+            .bind(value)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            let guest = Guest {
+                id: row.try_get("id")?,
+                tenant_id: TenantId::new(row.try_get::<String, _>("tenant_id")?),
+                user_id: row.try_get("user_id")?,
+                home_tenant_id: TenantId::new(row.try_get::<String, _>("home_tenant_id")?),
+                state: row.try_get("state")?,
+            };
+            if !out.iter().any(|g| g.id == guest.id) {
+                out.push(guest);
+            }
         }
     }
     Ok(out)
@@ -372,16 +382,23 @@ pub async fn insert_delegation(
     Ok(())
 }
 
-/// Relationships where a tenant in scope is the customer or the partner.
+/// Relationships where a tenant in scope is the customer or the partner (indexed lookups).
 pub async fn delegations_of(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<Delegation>> {
-    let rows = sqlx::query(&format!("SELECT {DELEGATION_COLUMNS} FROM delegations ORDER BY created_ns, id"))
-        .fetch_all(conn)
-        .await?;
-    let mut out = Vec::new();
-    for row in &rows {
-        let delegation = delegation_from_row(row)?;
-        if scope.contains(&delegation.tenant_id) || scope.contains(&delegation.partner_tenant_id) {
-            out.push(delegation);
+    let mut out: Vec<Delegation> = Vec::new();
+    for tenant in scope.tenants() {
+        for column in ["tenant_id", "partner_tenant_id"] {
+            let rows = sqlx::query(&format!(
+                "SELECT {DELEGATION_COLUMNS} FROM delegations WHERE {column} = $1 ORDER BY created_ns, id"
+            ))
+            .bind(tenant.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in &rows {
+                let delegation = delegation_from_row(row)?;
+                if !out.iter().any(|d| d.id == delegation.id) {
+                    out.push(delegation);
+                }
+            }
         }
     }
     Ok(out)
