@@ -71,6 +71,9 @@ async fn sessions_expire_when_idle_and_password_changes_end_them() {
     let session = Client::sign_in(&instance.router, "admin@provider", ADMIN_PASSWORD).await;
     instance.clock.advance(Duration::from_secs(50 * 60));
     assert_eq!(session.get("/api/v1/me").await.status, StatusCode::OK);
+    // Activity keeps it alive: 100 minutes old, but used 50 minutes ago.
+    instance.clock.advance(Duration::from_secs(50 * 60));
+    assert_eq!(session.get("/api/v1/me").await.status, StatusCode::OK, "a used session is not idle");
     instance.clock.advance(Duration::from_secs(61 * 60));
     let expired = session.get("/api/v1/me").await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED, "idle for more than an hour");
