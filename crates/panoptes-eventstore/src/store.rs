@@ -96,6 +96,9 @@ impl EventStore {
     /// flushed yet.
     pub fn open(root: &Path, config: StoreConfig) -> Result<(EventStore, OpenReport)> {
         std::fs::create_dir_all(root).map_err(StoreError::io(root))?;
+        // Absolute, because query scans address files by absolute path: a relative data
+        // directory (`--data ./data`) would otherwise be read from the wrong place.
+        let root = &std::fs::canonicalize(root).map_err(StoreError::io(root))?;
         let lock = lock_directory(root)?;
         let manifest = Manifest::load(&manifest_path(root))?;
         let orphan_files_removed = remove_orphans(root, &manifest)?;

@@ -212,3 +212,22 @@ async fn background_maintenance_flushes_waiting_rows_and_stops_when_dropped() {
     drop(maintenance);
     assert_eq!(longs(&store, &scope("contoso"), "DeviceProcessEvents", REPORT_IDS).await, [1]);
 }
+
+/// `--data ./data`: a store opened by a relative path still finds its flushed files.
+#[tokio::test]
+async fn a_store_opened_by_a_relative_path_reads_its_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cwd = std::env::current_dir().expect("cwd");
+    // The temp dir as seen from the working directory, without changing it (tests share it).
+    let up = cwd.components().count().saturating_sub(1);
+    let relative = std::iter::repeat_n("..", up)
+        .collect::<std::path::PathBuf>()
+        .join(dir.path().strip_prefix("/").expect("absolute temp dir"));
+    assert!(relative.is_relative());
+    let store = open(&relative);
+    assert!(store.root().is_absolute());
+    let contoso = scope("contoso");
+    store.append(&contoso, &[("DeviceProcessEvents", process_rows(&[(1, 0), (2, HOUR)], "d1"))]).expect("acks");
+    store.flush().expect("flushes");
+    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2]);
+}
