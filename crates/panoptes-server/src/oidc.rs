@@ -4,13 +4,13 @@
 //! to `App::sign_in_federated`, which decides who that is in Panoptes.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use panoptes_app::{AppError, FederatedIdentity, SignInProvider};
 
@@ -30,50 +30,66 @@ struct Pending {
 #[derive(Debug, Default)]
 pub(crate) struct Flows {
     pending: Mutex<HashMap<String, Pending>>,
+    /// One HTTP client (and its connection pool) for every provider, made at first use.
+    http: OnceLock<reqwest::Client>,
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!("OpenID sign-in: {what}: {e}"))
 }
 
-fn http_client() -> Result<reqwest::Client, AppError> {
-    // No redirects: the token endpoint must answer itself (an SSRF guard openidconnect asks for).
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(15))
-        .build()
-        .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))
+/// Our client at a provider, from its discovery document; also the scopes beyond `openid`
+/// it offers that we ask for (so the username claim is in the ID token).
+async fn client_for(
+    provider: &SignInProvider,
+    redirect: &str,
+    http: &reqwest::Client,
+) -> Result<(CoreProviderClient, Vec<String>), AppError> {
+    let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| failed("issuer URL", e))?;
+    let metadata = CoreProviderMetadata::discover_async(issuer, http).await.map_err(|e| {
+        AppError::Unavailable(format!("the identity provider at {} did not answer discovery: {e}", provider.issuer))
+    })?;
+    let scopes = ["email", "profile"]
+        .into_iter()
+        .filter(|s| metadata.scopes_supported().is_some_and(|all| all.iter().any(|x| x.as_str() == *s)))
+        .map(str::to_string)
+        .collect();
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        Some(ClientSecret::new(provider.client_secret.clone())),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect.to_string()).map_err(|e| failed("redirect URL", e))?);
+    Ok((client, scopes))
 }
 
-async fn discover(provider: &SignInProvider, http: &reqwest::Client) -> Result<CoreProviderMetadata, AppError> {
-    let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| failed("issuer URL", e))?;
-    CoreProviderMetadata::discover_async(issuer, http).await.map_err(|e| {
-        AppError::Unavailable(format!("the identity provider at {} did not answer discovery: {e}", provider.issuer))
-    })
-}
+/// What `CoreClient::from_provider_metadata` gives, with a redirect URI set.
+type CoreProviderClient =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 impl Flows {
+    fn http(&self) -> Result<&reqwest::Client, AppError> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        // No redirects: the token endpoint must answer itself (an SSRF guard openidconnect asks for).
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?;
+        Ok(self.http.get_or_init(|| http))
+    }
+
     /// The provider's authorization URL for a new sign-in, and the `state` the browser must
     /// bring back.
     pub(crate) async fn start(&self, provider: &SignInProvider, redirect: &str) -> Result<(String, String), AppError> {
-        let http = http_client()?;
-        let metadata = discover(provider, &http).await?;
-        let wanted: Vec<String> = ["email", "profile"]
-            .into_iter()
-            .filter(|s| metadata.scopes_supported().is_some_and(|all| all.iter().any(|x| x.as_str() == *s)))
-            .map(str::to_string)
-            .collect();
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            ClientId::new(provider.client_id.clone()),
-            Some(ClientSecret::new(provider.client_secret.clone())),
-        )
-        .set_redirect_uri(RedirectUrl::new(redirect.to_string()).map_err(|e| failed("redirect URL", e))?);
+        let (client, scopes) = client_for(provider, redirect, self.http()?).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
             .set_pkce_challenge(challenge);
-        for scope in wanted {
+        for scope in scopes {
             request = request.add_scope(Scope::new(scope));
         }
         let (url, state, nonce) = request.url();
@@ -97,39 +113,37 @@ impl Flows {
         let found = pending.remove(state)?;
         (found.started.elapsed() < PENDING_FOR).then_some((found.provider_id, found.verifier, found.nonce))
     }
-}
 
-/// Redeems the code and verifies the ID token; returns who it proves.
-pub(crate) async fn finish(
-    provider: &SignInProvider,
-    redirect: &str,
-    code: &str,
-    verifier: String,
-    nonce: String,
-) -> Result<FederatedIdentity, AppError> {
-    let http = http_client()?;
-    let metadata = discover(provider, &http).await?;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(provider.client_id.clone()),
-        Some(ClientSecret::new(provider.client_secret.clone())),
-    )
-    .set_redirect_uri(RedirectUrl::new(redirect.to_string()).map_err(|e| failed("redirect URL", e))?);
-    let token = client
-        .exchange_code(AuthorizationCode::new(code.to_string()))
-        .map_err(|e| failed("provider metadata", e))?
-        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-        .request_async(&http)
-        .await
-        .map_err(|e| AppError::Unauthenticated(format!("the identity provider refused the code: {e}")))?;
-    let id_token = token.id_token().ok_or_else(|| failed("token response", "no ID token"))?;
-    let claims = id_token
-        .claims(&client.id_token_verifier(), &Nonce::new(nonce))
-        .map_err(|e| AppError::Unauthenticated(format!("the ID token did not verify: {e}")))?;
-    let username = match provider.username_claim.as_str() {
-        "email" => claims.email().map(|e| e.as_str().to_string()),
-        "preferred_username" => claims.preferred_username().map(|u| u.as_str().to_string()),
-        _ => Some(claims.subject().as_str().to_string()),
-    };
-    Ok(FederatedIdentity { provider_id: provider.id.clone(), subject: claims.subject().as_str().to_string(), username })
+    /// Redeems the code and verifies the ID token; returns who it proves.
+    pub(crate) async fn finish(
+        &self,
+        provider: &SignInProvider,
+        redirect: &str,
+        code: &str,
+        verifier: String,
+        nonce: String,
+    ) -> Result<FederatedIdentity, AppError> {
+        let (client, _) = client_for(provider, redirect, self.http()?).await?;
+        let token = client
+            .exchange_code(AuthorizationCode::new(code.to_string()))
+            .map_err(|e| failed("provider metadata", e))?
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(self.http()?)
+            .await
+            .map_err(|e| AppError::Unauthenticated(format!("the identity provider refused the code: {e}")))?;
+        let id_token = token.id_token().ok_or_else(|| failed("token response", "no ID token"))?;
+        let claims = id_token
+            .claims(&client.id_token_verifier(), &Nonce::new(nonce))
+            .map_err(|e| AppError::Unauthenticated(format!("the ID token did not verify: {e}")))?;
+        let username = match provider.username_claim.as_str() {
+            "email" => claims.email().map(|e| e.as_str().to_string()),
+            "preferred_username" => claims.preferred_username().map(|u| u.as_str().to_string()),
+            _ => Some(claims.subject().as_str().to_string()),
+        };
+        Ok(FederatedIdentity {
+            provider_id: provider.id.clone(),
+            subject: claims.subject().as_str().to_string(),
+            username,
+        })
+    }
 }

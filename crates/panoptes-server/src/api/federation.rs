@@ -2,17 +2,18 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use panoptes_app::{AppError, NewIdentityProvider};
 use panoptes_domain::TenantId;
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
+use super::session::{session_cookie, with_cookie};
 use super::{Body, ReqId, fail};
-use crate::auth::{Auth, SESSION_COOKIE, cookie};
+use crate::AppState;
+use crate::auth::{Auth, cookie};
 use crate::error::{ApiError, ApiResult};
-use crate::{AppState, oidc};
 
 /// Binds a started sign-in to the browser that started it (login CSRF): `Lax`, because the
 /// provider's redirect back is a cross-site top-level navigation.
@@ -54,12 +55,6 @@ fn redirect_uri(state: &AppState) -> String {
     format!("{}/api/v1/auth/oidc/callback", state.config.public_url.trim_end_matches('/'))
 }
 
-fn with_cookie(mut response: Response, value: &str, id: &str) -> ApiResult<Response> {
-    let value = HeaderValue::from_str(value).map_err(|e| ApiError::from_app(AppError::Internal(e.to_string()), id))?;
-    response.headers_mut().append(header::SET_COOKIE, value);
-    Ok(response)
-}
-
 /// Sends the browser to the provider.
 pub(super) async fn start(
     State(state): State<AppState>,
@@ -68,10 +63,8 @@ pub(super) async fn start(
 ) -> ApiResult<Response> {
     let provider = state.app.sign_in_provider(&provider).await.map_err(fail(&id.0))?;
     let (url, flow) = state.oidc.start(&provider, &redirect_uri(&state)).await.map_err(fail(&id.0))?;
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let flow_cookie =
-        format!("{FLOW_COOKIE}={flow}; HttpOnly; SameSite=Lax; Path=/api/v1/auth/oidc; Max-Age=600{secure}");
-    with_cookie(Redirect::to(&url).into_response(), &flow_cookie, &id.0)
+    let flow_cookie = format!("{FLOW_COOKIE}={flow}; HttpOnly; SameSite=Lax; Path=/api/v1/auth/oidc; Max-Age=600");
+    with_cookie(&state, Redirect::to(&url).into_response(), &flow_cookie, &id.0)
 }
 
 #[derive(Deserialize)]
@@ -106,18 +99,14 @@ pub(super) async fn callback(
         .take(&flow)
         .ok_or_else(|| refuse("the sign-in expired or was already used; start it again".into()))?;
     let provider = state.app.sign_in_provider(&provider_id).await.map_err(fail(&id.0))?;
-    let identity = oidc::finish(&provider, &redirect_uri(&state), &code, verifier, nonce).await.map_err(fail(&id.0))?;
+    let identity =
+        state.oidc.finish(&provider, &redirect_uri(&state), &code, verifier, nonce).await.map_err(fail(&id.0))?;
     let signed = state.app.sign_in_federated(&identity, &id.0).await.map_err(fail(&id.0))?;
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
     // A page that moves on by itself: a same-site navigation, so the Strict session cookie
     // goes with it (a redirect would still count as the provider's cross-site one).
     let page = Html("<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=/\"><title>Signed in</title>");
-    let response = with_cookie(
-        page.into_response(),
-        &format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", signed.session),
-        &id.0,
-    )?;
-    let response =
-        with_cookie(response, &format!("panoptes_csrf={}; SameSite=Strict; Path=/{secure}", signed.csrf_token), &id.0)?;
-    with_cookie(response, &format!("{FLOW_COOKIE}=; HttpOnly; Path=/api/v1/auth/oidc; Max-Age=0"), &id.0)
+    let response = with_cookie(&state, page.into_response(), &session_cookie(&signed.session), &id.0)?;
+    let csrf = format!("panoptes_csrf={}; SameSite=Strict; Path=/", signed.csrf_token);
+    let response = with_cookie(&state, response, &csrf, &id.0)?;
+    with_cookie(&state, response, &format!("{FLOW_COOKIE}=; HttpOnly; Path=/api/v1/auth/oidc; Max-Age=0"), &id.0)
 }

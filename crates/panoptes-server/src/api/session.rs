@@ -37,16 +37,24 @@ pub(super) async fn sign_in(
 ) -> ApiResult<Response> {
     state.sign_in_limiter.check(&format!("ip:{source}")).map_err(|secs| ApiError::too_many(secs, &id.0))?;
     let signed = state.app.sign_in(&body.username, &body.password, &id.0).await.map_err(fail(&id.0))?;
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{secure}", signed.session);
     let body = json!({
         "csrfToken": signed.csrf_token,
         "user": {"id": signed.caller.id, "username": signed.caller.name, "homeTenantId": signed.caller.home},
     });
-    let mut response = Json(body).into_response();
-    let value = HeaderValue::from_str(&cookie)
-        .map_err(|e| ApiError::from_app(panoptes_app::AppError::Internal(e.to_string()), &id.0))?;
-    response.headers_mut().insert(header::SET_COOKIE, value);
+    with_cookie(&state, Json(body).into_response(), &session_cookie(&signed.session), &id.0)
+}
+
+/// The session cookie: script cannot read it, other sites' requests do not carry it.
+pub(super) fn session_cookie(session: &str) -> String {
+    format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/")
+}
+
+/// Adds a `Set-Cookie`, marked `Secure` when the server is configured behind TLS.
+pub(super) fn with_cookie(state: &AppState, mut response: Response, cookie: &str, id: &str) -> ApiResult<Response> {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let value = HeaderValue::from_str(&format!("{cookie}{secure}"))
+        .map_err(|e| ApiError::from_app(panoptes_app::AppError::Internal(e.to_string()), id))?;
+    response.headers_mut().append(header::SET_COOKIE, value);
     Ok(response)
 }
 
