@@ -53,6 +53,9 @@ pub struct HuntResponse {
     pub tenant_status: Vec<TenantStatus>,
     /// Totals.
     pub stats: Json,
+    /// The query's `render` (chart kind and `with` properties), when it ends with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render: Option<Json>,
 }
 
 fn refused(tenant: &TenantId, name: &str, status: &str, code: &str, message: String) -> TenantStatus {
@@ -148,19 +151,16 @@ impl App {
         let mode = request.mode;
         let options = ExecuteOptions { now_ns: Some(now), ..ExecuteOptions::default() };
         let hunted = sources.clone();
-        let result = self
-            .query_runtime
-            .spawn(async move {
-                if hunted.is_empty() {
-                    return None;
-                }
-                Some(match mode {
-                    HuntMode::PerTenant => hunt_per_tenant(&engine, &query, &hunted, &options).await,
-                    HuntMode::Combined => hunt_combined(&engine, &query, &hunted, &options).await,
-                })
+        let task = AbortOnDrop(self.query_runtime.spawn(async move {
+            if hunted.is_empty() {
+                return None;
+            }
+            Some(match mode {
+                HuntMode::PerTenant => hunt_per_tenant(&engine, &query, &hunted, &options).await,
+                HuntMode::Combined => hunt_combined(&engine, &query, &hunted, &options).await,
             })
-            .await
-            .map_err(|e| AppError::Internal(format!("hunt task: {e}")))?;
+        }));
+        let result = task.join().await?;
         let hunted_tenants: Vec<&TenantId> = sources.iter().map(|s| &s.tenant_id).collect();
         let detail = json!({"query": request.query, "mode": format!("{mode:?}")});
         self.record_reads(caller, &hunted_tenants, "hunting.run", "runHuntingQuery", detail).await?;
@@ -190,7 +190,12 @@ impl App {
             None => (Vec::new(), Vec::new()),
         };
         let stats = json!({"rowCount": results.len(), "tenantCount": requested.len()});
-        Ok(HuntResponse { schema, results, tenant_status: statuses, stats })
+        let render = table.as_ref().and_then(|t| t.render.as_ref()).map(|hint| {
+            let properties: Map<String, Json> =
+                hint.properties.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
+            json!({"kind": hint.kind, "properties": properties})
+        });
+        Ok(HuntResponse { schema, results, tenant_status: statuses, stats, render })
     }
 
     /// The tenants a request names, or the caller's view; requests only narrow.
@@ -211,5 +216,21 @@ impl App {
         }
         let view = self.my_tenants(caller).await?;
         Ok(view.into_iter().filter(|t| t.in_view).map(|t| TenantId::new(t.tenant_id)).collect())
+    }
+}
+
+/// The query task of a request: when the request goes away (the client cancelled or
+/// disconnected), the hunt stops at its next await instead of running on for nobody.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn join(mut self) -> Result<T> {
+        (&mut self.0).await.map_err(|e| AppError::Internal(format!("hunt task: {e}")))
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -245,6 +245,21 @@ impl EventStore {
         tenants
     }
 
+    /// The (table, tenant) pairs of the scope that hold rows, buffered or flushed, sorted.
+    pub fn tables_with_data(&self, scope: &TenantScope) -> Vec<(String, TenantId)> {
+        let state = self.read_state();
+        let flushed = state.manifest.files.iter().map(|f| (&f.table, &f.tenant));
+        let buffered = state.buffer.iter().map(|b| (&b.table, &b.tenant));
+        let mut pairs: Vec<(String, TenantId)> = flushed
+            .chain(buffered)
+            .filter(|(_, tenant)| scope.contains(tenant))
+            .map(|(table, tenant)| (table.clone(), tenant.clone()))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        pairs
+    }
+
     /// The committed data files of the scope's tenants.
     pub fn files(&self, scope: &TenantScope) -> Vec<DataFile> {
         self.read_state().manifest.files.iter().filter(|f| scope.contains(&f.tenant)).cloned().collect()

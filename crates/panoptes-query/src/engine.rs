@@ -15,7 +15,6 @@ use tokio_util_cancel::CancelFlag;
 
 use crate::error::{QueryError, Result};
 use crate::plan::{PlannedQuery, Planner, RenderHint};
-use crate::types::kql_type;
 
 /// Where the planner finds tables. Implementations decide which tenant's rows a table holds;
 /// the event store builds them only from an authorized tenant scope.
@@ -186,8 +185,7 @@ impl Engine {
     pub async fn run(&self, planned: PlannedQuery, options: &ExecuteOptions) -> Result<ResultTable> {
         let runtime = self.caches.runtime(self.limits.memory_bytes)?;
         let ctx = SessionContext::new_with_config_rt(session_config(), runtime);
-        let columns: Vec<(String, KqlType)> =
-            planned.plan.schema().fields().iter().map(|f| (f.name().clone(), kql_type(f.data_type()))).collect();
+        let columns = planned.columns();
         let max_rows = self.limits.max_rows;
         let work = async {
             let frame = ctx.execute_logical_plan(planned.plan).await.map_err(execution_error)?;

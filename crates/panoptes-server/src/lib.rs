@@ -3,11 +3,12 @@
 //! and the OpenAPI document. The only crate that knows HTTP; every handler calls one
 //! `panoptes_app::App` use case with the authenticated caller.
 //!
-//! Map: `auth` (caller extraction, request ids, rate limiting), `error` (problem bodies),
+//! Map: `console` (the embedded web console), `auth` (caller extraction, request ids, rate limiting), `error` (problem bodies),
 //! `api/` (handlers by resource), `openapi` (the route table the document is built from).
 
 mod api;
 mod auth;
+mod console;
 mod error;
 mod oidc;
 mod openapi;

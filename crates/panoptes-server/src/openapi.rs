@@ -78,6 +78,18 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "hunting",
         "Run a KQL hunting query across tenants; with `Accept: application/x-ndjson` the answer streams as lines (schema, one per row, tenant status last)",
     ),
+    (
+        "post",
+        "/api/v1/security/checkHuntingQuery",
+        "hunting",
+        "Parse and plan a KQL query without running it: diagnostics with UTF-16 offsets, or the result columns",
+    ),
+    (
+        "get",
+        "/api/v1/security/huntingSchema",
+        "hunting",
+        "The hunting tables and columns with KQL types, and which of the caller's tenants hold data in each",
+    ),
     ("get", "/api/v1/openapi.json", "meta", "This document"),
 ];
 

@@ -69,6 +69,14 @@ pub struct PlannedQuery {
     pub render: Option<RenderHint>,
 }
 
+impl PlannedQuery {
+    /// The result's columns with their KQL types.
+    pub fn columns(&self) -> Vec<(String, panoptes_domain::KqlType)> {
+        let fields = self.plan.schema().fields();
+        fields.iter().map(|f| (f.name().clone(), crate::types::kql_type(f.data_type()))).collect()
+    }
+}
+
 /// Plans one query against a catalog. `now_ns` fixes `now()` and `ago()` for the whole query.
 pub struct Planner<'a> {
     catalog: &'a dyn TableCatalog,

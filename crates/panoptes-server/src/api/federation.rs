@@ -9,7 +9,7 @@ use panoptes_domain::TenantId;
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
-use super::session::{session_cookie, with_cookie};
+use super::session::{csrf_cookie, session_cookie, with_cookie};
 use super::{Body, ReqId, fail};
 use crate::AppState;
 use crate::auth::{Auth, cookie};
@@ -106,7 +106,6 @@ pub(super) async fn callback(
     // goes with it (a redirect would still count as the provider's cross-site one).
     let page = Html("<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=/\"><title>Signed in</title>");
     let response = with_cookie(&state, page.into_response(), &session_cookie(&signed.session), &id.0)?;
-    let csrf = format!("panoptes_csrf={}; SameSite=Strict; Path=/", signed.csrf_token);
-    let response = with_cookie(&state, response, &csrf, &id.0)?;
+    let response = with_cookie(&state, response, &csrf_cookie(&signed.csrf_token), &id.0)?;
     with_cookie(&state, response, &format!("{FLOW_COOKIE}=; HttpOnly; Path=/api/v1/auth/oidc; Max-Age=0"), &id.0)
 }

@@ -81,6 +81,26 @@ pub(super) async fn run_hunting_query(
     Ok(Json(value).into_response())
 }
 
+/// The hunting tables, their columns and the caller's tenants that hold data in each.
+pub(super) async fn hunting_schema(State(state): State<AppState>, Auth(caller): Auth) -> Json<Json_> {
+    Json(json!({"value": state.app.hunting_schema(&caller)}))
+}
+
+/// The parser's and planner's diagnostics for a query, without running it.
+pub(super) async fn check_hunting_query(
+    State(state): State<AppState>,
+    id: ReqId,
+    Auth(_caller): Auth,
+    Body(body): Body<Map<String, Json_>>,
+) -> ApiResult<Json<Json_>> {
+    let query = match field(&body, "Query") {
+        Some(Json_::String(text)) => text.clone(),
+        _ => return Err(ApiError::new(ErrorCode::BadRequest, "`Query` is required: the KQL to check", &id.0)),
+    };
+    let check = state.app.check_hunting_query(&query);
+    Ok(Json(json!(check)))
+}
+
 const NDJSON: &str = "application/x-ndjson";
 /// Rows serialized per body chunk: large answers go out as they are written, never as one
 /// document in memory.
@@ -89,13 +109,16 @@ const ROWS_PER_CHUNK: usize = 1000;
 /// The answer as lines: `{"schema": [...]}`, then one `{"row": {...}}` per row, then
 /// `{"tenantStatus": [...], "stats": {...}}` last.
 fn ndjson(response: HuntResponse) -> Response {
-    let HuntResponse { schema, results, tenant_status, stats } = response;
+    let HuntResponse { schema, results, tenant_status, stats, render } = response;
     let line = |value: Json_| {
         let mut text = value.to_string();
         text.push('\n');
         text
     };
-    let head = line(json!({"schema": schema}));
+    let head = match render {
+        Some(render) => line(json!({"schema": schema, "render": render})),
+        None => line(json!({"schema": schema})),
+    };
     let tail = line(json!({"tenantStatus": tenant_status, "stats": stats}));
     let mut rows = results.into_iter();
     let body = futures::stream::iter(std::iter::once(head))

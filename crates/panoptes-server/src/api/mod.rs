@@ -57,13 +57,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/tenants/{tenant_id}/audit", get(hunting::audit))
         .route("/api/v1/tenants/{tenant_id}/audit/verify", get(hunting::verify_audit))
         .route("/api/v1/security/runHuntingQuery", post(hunting::run_hunting_query))
+        .route("/api/v1/security/checkHuntingQuery", post(hunting::check_hunting_query))
+        .route("/api/v1/security/huntingSchema", get(hunting::hunting_schema))
         .route("/api/v1/openapi.json", get(|| async { Json(crate::openapi_document()) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ready" }))
-        .fallback(not_found)
+        .fallback(crate::console::serve)
 }
 
-async fn not_found(id: ReqId) -> ApiError {
+pub(crate) async fn not_found(id: ReqId) -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such API route; see /api/v1/openapi.json", &id.0)
 }
 

@@ -41,8 +41,17 @@ pub(super) async fn sign_in(
         "csrfToken": signed.csrf_token,
         "user": {"id": signed.caller.id, "username": signed.caller.name, "homeTenantId": signed.caller.home},
     });
-    with_cookie(&state, Json(body).into_response(), &session_cookie(&signed.session), &id.0)
+    let response = with_cookie(&state, Json(body).into_response(), &session_cookie(&signed.session), &id.0)?;
+    with_cookie(&state, response, &csrf_cookie(&signed.csrf_token), &id.0)
 }
+
+/// The CSRF token for the console's script to read after a reload (double submit: another
+/// site can neither read it nor send it in the header).
+pub(super) fn csrf_cookie(token: &str) -> String {
+    format!("{CSRF_COOKIE}={token}; SameSite=Strict; Path=/")
+}
+
+const CSRF_COOKIE: &str = "panoptes_csrf";
 
 /// The session cookie: script cannot read it, other sites' requests do not carry it.
 pub(super) fn session_cookie(session: &str) -> String {
@@ -68,10 +77,13 @@ pub(super) async fn sign_out(
         state.app.sign_out(&session).await.map_err(fail(&id.0))?;
     }
     let mut response = Json(json!({"signedOut": true})).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("panoptes_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
-    );
+    let headers = response.headers_mut();
+    for expired in [
+        "panoptes_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        "panoptes_csrf=; SameSite=Strict; Path=/; Max-Age=0",
+    ] {
+        headers.append(header::SET_COOKIE, HeaderValue::from_static(expired));
+    }
     Ok(response)
 }
 

@@ -2,6 +2,7 @@
 //! store on disk, real argon2 and real KQL. Each test builds its own instance.
 
 mod access;
+mod console;
 mod isolation;
 mod oidc;
 mod roles;

@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod conformance;
+mod console;
 mod demo;
 mod ingest;
 mod tidy;

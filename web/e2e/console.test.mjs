@@ -1,0 +1,174 @@
+// End-to-end: the console in headless Chromium against a real `panoptes demo` server.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { gridText, launch, screenshot, setQuery, signIn } from "./browser.mjs";
+import { apiSession, startDemo } from "./demo.mjs";
+
+let demo;
+let browser;
+let analyst;
+let hidden;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+  analyst = await signIn(browser, demo.url, "analyst@mssp", "panoptes-demo");
+  // The customers the demo analyst has no access to: generated, but not among its tenants.
+  const reachable = (await analyst.page.evaluate(() => fetch("/api/v1/me").then((r) => r.json()))).tenants.map((t) => t.tenantId);
+  hidden = demo.tenants.filter((t) => !reachable.includes(t.id));
+  assert.equal(hidden.length, 2, "the demo keeps two customers away from the analyst");
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+test("sign-in shows the shell with navigation, scope and data status", async () => {
+  const { page } = analyst;
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Advanced hunting" }).waitFor();
+  assert.equal(await page.getByTestId("data-status").getAttribute("data-state"), "ok");
+  assert.match(await page.getByTestId("scope-picker").innerText(), /All tenants in view \(11\)/);
+  await screenshot(page, "shell-hunting");
+});
+
+test("a hunt over two picked tenants returns rows from each", async () => {
+  const { page } = analyst;
+  await page.getByTestId("scope-picker").click();
+  await page.getByRole("checkbox", { name: "Contoso" }).check();
+  await page.getByRole("checkbox", { name: "Fabrikam" }).check();
+  await page.getByRole("button", { name: "Use 2 selected tenants" }).click();
+  assert.match(await page.getByTestId("scope-picker").innerText(), /2 tenants/);
+  await setQuery(page, "DeviceProcessEvents | summarize Events = count() by DeviceName | top 3 by Events");
+  await page.getByTestId("run-query").click();
+  await page.getByRole("tab", { name: /Results \(\d+\)/ }).waitFor();
+  const text = await gridText(page);
+  assert.match(text, /Contoso/);
+  assert.match(text, /Fabrikam/);
+  assert.doesNotMatch(text, /Adatum/, "a tenant outside the picked scope answered");
+  await screenshot(page, "hunting-results");
+});
+
+test("a syntax error and an unknown column are underlined from the server's diagnostics", async () => {
+  const { page } = analyst;
+  await setQuery(page, "DeviceProcessEvents | where ProcessCommandLine hass 'mimikatz'");
+  const mark = page.locator(".cm-lintRange-error");
+  await mark.first().waitFor({ timeout: 10_000 });
+  assert.equal(await mark.first().innerText(), "hass");
+  await setQuery(page, "DeviceProcessEvents | where NoSuchColumn == 1");
+  await page.locator(".cm-lintRange-error", { hasText: "NoSuchColumn" }).waitFor({ timeout: 10_000 });
+  await screenshot(page, "hunting-diagnostics");
+});
+
+test("completion offers operators after a pipe and columns of the table", async () => {
+  const { page } = analyst;
+  await setQuery(page, "DeviceProcessEvents | whe");
+  await page.keyboard.press("Control+Space");
+  await page.getByRole("option", { name: /where/ }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press("Escape");
+  await setQuery(page, "DeviceProcessEvents | where ProcessCommand");
+  await page.keyboard.press("Control+Space");
+  await page.getByRole("option", { name: /ProcessCommandLine/ }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press("Escape");
+});
+
+test("a long query shows progress and can be cancelled", async () => {
+  const { page } = analyst;
+  await setQuery(page, 'range x from 1 to 9000000 step 1 | extend y = strcat("a", tostring(x)) | summarize dcount(y)');
+  await page.getByTestId("run-query").click();
+  await page.getByTestId("query-progress").waitFor();
+  await page.getByTestId("cancel-query").click();
+  await page.getByTestId("query-error").filter({ hasText: "cancelled" }).waitFor();
+  await page.getByTestId("run-query").waitFor();
+});
+
+test("a query from the history runs again, and render draws a chart", async () => {
+  const { page } = analyst;
+  await setQuery(page, "DeviceNetworkEvents | summarize Connections = count() by RemotePort | top 5 by Connections | render columnchart");
+  await page.getByTestId("run-query").click();
+  await page.getByTestId("result-chart").waitFor();
+  await page.locator("[data-testid=result-chart] svg").waitFor();
+  await screenshot(page, "hunting-chart");
+  await setQuery(page, "print 1");
+  await page.getByRole("button", { name: "History" }).click();
+  await page.getByRole("listitem").filter({ hasText: "render columnchart" }).first().click();
+  await page.getByTestId("run-query").click();
+  await page.getByTestId("result-chart").waitFor();
+});
+
+test("a tenant whose data cannot load turns the data-status indicator red and names it", async () => {
+  const { page } = analyst;
+  const admin = await apiSession(demo.url, "admin@mssp", "panoptes-admin");
+  const wingtip = (await page.evaluate(() => fetch("/api/v1/me").then((r) => r.json()))).tenants.find((t) => t.tenantName === "Wingtip");
+  assert.equal((await admin("PATCH", `/api/v1/tenants/${wingtip.tenantId}`, { status: "suspended" })).status, 200);
+  try {
+    await page.getByTestId("scope-picker").click();
+    await page.getByRole("button", { name: /All tenants in view/ }).click();
+    await setQuery(page, "DeviceInfo | summarize count()");
+    await page.getByTestId("run-query").click();
+    await page.locator("[data-testid=data-status][data-state=issues]").waitFor();
+    await page.getByTestId("data-status").click();
+    await page.getByTestId("data-status-details").getByText("Wingtip").waitFor();
+    await screenshot(page, "data-status-red");
+    await page.keyboard.press("Escape");
+  } finally {
+    await admin("PATCH", `/api/v1/tenants/${wingtip.tenantId}`, { status: "active" });
+  }
+});
+
+test("settings: a tenant removed from the view stays out after a new sign-in, and comes back", async () => {
+  const { page } = analyst;
+  await page.getByRole("link", { name: "Settings › Tenants" }).click();
+  // The switch follows the server: it flips once the view is saved.
+  await page.getByRole("switch", { name: "Litware in view" }).click();
+  await page.getByTestId("scope-picker").filter({ hasText: "(10)" }).waitFor();
+  assert.equal(await page.getByRole("switch", { name: "Litware in view" }).isChecked(), false);
+  await screenshot(page, "settings-tenants");
+  const again = await signIn(browser, demo.url, "analyst@mssp", "panoptes-demo");
+  await again.page.getByRole("link", { name: "Settings › Tenants" }).click();
+  assert.equal(await again.page.getByRole("switch", { name: "Litware in view" }).isChecked(), false);
+  await again.page.getByRole("switch", { name: "Litware in view" }).click();
+  await again.page.getByTestId("scope-picker").filter({ hasText: "(11)" }).waitFor();
+  await again.context.close();
+});
+
+test("isolation: the analyst never sees a tenant it has no access to", async () => {
+  const { page } = analyst;
+  await page.getByRole("link", { name: "Settings › Tenants" }).click();
+  await page.getByRole("table", { name: "Tenants" }).waitFor();
+  const settings = await page.locator("main").innerText();
+  for (const tenant of hidden) {
+    assert.ok(!settings.includes(tenant.name) && !settings.includes(tenant.id), `${tenant.name} shown in settings`);
+  }
+  await page.getByRole("link", { name: "Advanced hunting" }).click();
+  await setQuery(page, "DeviceInfo | summarize count() by TenantId");
+  await page.getByTestId("run-query").click();
+  await page.getByRole("tab", { name: /Results \(\d+\)/ }).waitFor();
+  const grid = await gridText(page);
+  const picker = async () => {
+    await page.getByTestId("scope-picker").click();
+    const text = await page.getByRole("dialog", { name: "Tenant scope" }).innerText();
+    await page.keyboard.press("Escape");
+    return text;
+  };
+  const scopeText = await picker();
+  for (const tenant of hidden) {
+    assert.ok(!grid.includes(tenant.id) && !grid.includes(tenant.name), `${tenant.name} rows in the results`);
+    assert.ok(!scopeText.includes(tenant.name), `${tenant.name} in the scope picker`);
+    // Asking for it by id, or hunting in it by name, answers as if it did not exist.
+    const status = await page.evaluate((id) => fetch(`/api/v1/tenants/${id}/users`).then((r) => r.status), tenant.id);
+    assert.equal(status, 404);
+  }
+});
+
+test("pages of later issues say so honestly, and sign-out returns to the sign-in page", async () => {
+  const { page, errors } = analyst;
+  await page.getByRole("link", { name: "Incidents & alerts" }).click();
+  await page.getByText("Not yet available").waitFor();
+  await screenshot(page, "incidents-not-yet");
+  await page.getByTestId("account").click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
+  await screenshot(page, "sign-in");
+  assert.deepEqual(errors.filter((e) => !/401|Failed to load resource/.test(e.message)), []);
+});
