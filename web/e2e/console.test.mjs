@@ -96,6 +96,35 @@ test("a query from the history runs again, and render draws a chart", async () =
   await page.getByTestId("result-chart").waitFor();
 });
 
+test("a query saved and shared in a customer tenant runs again, there too", async () => {
+  const { page } = analyst;
+  const text = "DeviceProcessEvents | where FileName =~ 'powershell.exe' | summarize Runs = count() by DeviceName";
+  await setQuery(page, text);
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Save query" });
+  await dialog.getByLabel("Name").fill("PowerShell by device");
+  await dialog.getByLabel("Who can use it").selectOption({ label: "Shared in Contoso" });
+  await screenshot(page, "hunting-save-query");
+  await dialog.getByRole("button", { name: "Save", exact: true }).click();
+  await dialog.waitFor({ state: "hidden" });
+  await setQuery(page, "print 1");
+  await page.getByRole("button", { name: "Saved queries" }).click();
+  await page.getByRole("region", { name: "Saved queries" }).getByRole("button", { name: /^PowerShell by device/ }).click();
+  assert.match(await page.getByTestId("kql-editor").innerText(), /powershell\.exe/);
+  await page.getByTestId("run-query").click();
+  await page.getByRole("tab", { name: /Results \(\d+\)/ }).waitFor();
+
+  // Contoso's own administrator finds it among its team's queries (Contoso is its home) and runs it.
+  const customer = await signIn(browser, demo.url, "admin@contoso", "panoptes-demo");
+  await customer.page.getByRole("button", { name: "Saved queries" }).click();
+  await customer.page.getByText("Your team (Contoso)").waitFor();
+  await customer.page.getByRole("region", { name: "Saved queries" }).getByRole("button", { name: /^PowerShell by device/ }).click();
+  await customer.page.getByTestId("run-query").click();
+  await customer.page.getByRole("tab", { name: /Results \(\d+\)/ }).waitFor();
+  assert.doesNotMatch(await gridText(customer.page), /Fabrikam/);
+  await customer.context.close();
+});
+
 test("a tenant whose data cannot load turns the data-status indicator red and names it", async () => {
   const { page } = analyst;
   const admin = await apiSession(demo.url, "admin@mssp", "panoptes-admin");

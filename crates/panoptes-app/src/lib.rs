@@ -5,7 +5,7 @@
 //!
 //! Map: `auth` (passwords, sessions, API tokens, the caller's grants), `tenancy` (tenants, the
 //! multi-tenant view and its per-tenant status), `directory` (users, guests, delegations,
-//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `hunting_schema` (the editor's schema and diagnostics), `ledger` (recording and
+//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `hunting_schema` (the editor's schema and diagnostics), `saved_queries` (personal and shared hunting queries), `ledger` (recording and
 //! reading the audit log), `setup` (the first administrator, and the demo instance's tenants and people).
 
 mod auth;
@@ -17,6 +17,7 @@ mod hunting;
 mod hunting_schema;
 mod ledger;
 mod roles;
+mod saved_queries;
 mod setup;
 mod tenancy;
 mod timespan;
@@ -38,6 +39,7 @@ pub use federation::{FederatedIdentity, NewIdentityProvider, ProviderView, SignI
 pub use hunting::{HuntMode, HuntRequest, HuntResponse};
 pub use hunting_schema::{QueryCheck, QueryDiagnosticView, SchemaColumnView, SchemaTableView};
 pub use roles::RoleView;
+pub use saved_queries::{NewSavedQuery, SavedQueryView};
 pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
 pub use tenancy::{NewTenant, TenantView};
 

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_identity.sql", include_str!("../migrations/0001_identity.sql")),
     (2, "0002_federation.sql", include_str!("../migrations/0002_federation.sql")),
     (3, "0003_custom_roles.sql", include_str!("../migrations/0003_custom_roles.sql")),
+    (4, "0004_saved_queries.sql", include_str!("../migrations/0004_saved_queries.sql")),
 ];
 
 /// The operational store.

@@ -1,5 +1,5 @@
 //! The operational store: tenants, users, groups, service principals, role assignments,
-//! guests, delegations, sessions, API tokens, the multi-tenant view and the hash-chained audit
+//! guests, delegations, sessions, API tokens, saved hunting queries, the multi-tenant view and the hash-chained audit
 //! ledger. One code path over SQLite (the embedded default, WAL mode) and PostgreSQL through
 //! sqlx's `Any` driver; the migrations use a dialect subset both accept.
 //!
@@ -15,6 +15,7 @@ mod federation;
 mod grants;
 mod principals;
 mod roles;
+mod saved_queries;
 mod sessions;
 mod tenants;
 mod views;
@@ -37,6 +38,9 @@ pub use principals::{
     users_of,
 };
 pub use roles::{CustomRole, custom_roles_of, delete_custom_role, insert_custom_role};
+pub use saved_queries::{
+    SavedQuery, delete_saved_query, insert_saved_query, saved_queries_of, saved_query, saved_query_tenant,
+};
 pub use sessions::{
     ApiToken, Session, api_token_by_hash, delete_session, delete_sessions_of_user, insert_api_token, insert_session,
     revoke_api_token, session_by_hash, tokens_of, touch_session,

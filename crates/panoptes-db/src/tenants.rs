@@ -108,6 +108,7 @@ pub async fn delete_tenant(conn: &mut Conn, id: &TenantId) -> Result<()> {
         "DELETE FROM federated_identities WHERE tenant_id = $1",
         "DELETE FROM identity_providers WHERE tenant_id = $1",
         "DELETE FROM custom_roles WHERE tenant_id = $1",
+        "DELETE FROM saved_queries WHERE tenant_id = $1",
         "DELETE FROM api_tokens WHERE tenant_id = $1",
         "DELETE FROM view_tenants WHERE tenant_id = $1 OR view_tenant_id = $1",
         "DELETE FROM tenant_groups WHERE tenant_id = $1",

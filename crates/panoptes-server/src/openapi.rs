@@ -90,6 +90,24 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "hunting",
         "The hunting tables and columns with KQL types, and which of the caller's tenants hold data in each",
     ),
+    (
+        "get",
+        "/api/v1/security/savedQueries",
+        "hunting",
+        "The caller's personal saved queries and those shared in tenants where it may hunt",
+    ),
+    (
+        "post",
+        "/api/v1/security/savedQueries",
+        "hunting",
+        "Save a query: `name`, `query`, `description`, `sharing` personal (default) or tenant with `tenantId`",
+    ),
+    (
+        "delete",
+        "/api/v1/security/savedQueries/{id}",
+        "hunting",
+        "Delete a saved query (its owner, or a settings manager of the tenant it is shared in)",
+    ),
     ("get", "/api/v1/openapi.json", "meta", "This document"),
 ];
 

@@ -60,6 +60,7 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
 /** Sends a request and parses its JSON answer. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const response = await send(path, options);
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
 

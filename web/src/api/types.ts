@@ -81,3 +81,15 @@ export interface HuntResult {
   tenantStatus: HuntTenantStatus[];
   stats: { rowCount: number; tenantCount: number };
 }
+
+export interface SavedQuery {
+  id: string;
+  name: string;
+  description: string;
+  query: string;
+  sharing: "personal" | "tenant";
+  tenantId: string;
+  ownerName: string;
+  mine: boolean;
+  createdDateTime: string;
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod federation;
 mod grants;
+mod saved_queries;
 mod tenants;
 
 use panoptes_db::{Db, Tenant};

@@ -4,6 +4,7 @@ mod directory;
 mod federation;
 mod hunting;
 mod roles;
+mod saved_queries;
 mod session;
 mod tenants;
 
@@ -59,6 +60,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/security/runHuntingQuery", post(hunting::run_hunting_query))
         .route("/api/v1/security/checkHuntingQuery", post(hunting::check_hunting_query))
         .route("/api/v1/security/huntingSchema", get(hunting::hunting_schema))
+        .route("/api/v1/security/savedQueries", get(saved_queries::list).post(saved_queries::save))
+        .route("/api/v1/security/savedQueries/{id}", delete(saved_queries::delete))
         .route("/api/v1/openapi.json", get(|| async { Json(crate::openapi_document()) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ready" }))

@@ -6,6 +6,7 @@ mod console;
 mod isolation;
 mod oidc;
 mod roles;
+mod saved_queries;
 mod session;
 
 use std::sync::Arc;

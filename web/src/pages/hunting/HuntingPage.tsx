@@ -3,10 +3,10 @@
 import {
   Button, Dropdown, MessageBar, MessageBarBody, Option, Spinner, Tab, TabList, Text, Title2, Tooltip, makeStyles, tokens,
 } from "@fluentui/react-components";
-import { ArrowDownload20Regular, History20Regular, Play20Filled, Stop20Filled } from "@fluentui/react-icons";
+import { ArrowDownload20Regular, Bookmark20Regular, History20Regular, Play20Filled, Save20Regular, Stop20Filled } from "@fluentui/react-icons";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api } from "../../api/client";
-import type { QueryCheck, QueryDiagnostic, SchemaTable } from "../../api/types";
+import type { QueryCheck, QueryDiagnostic, SavedQuery, SchemaTable } from "../../api/types";
 import { useDataStatus } from "../../shell/dataStatus";
 import { useScope } from "../../shell/scope";
 import { useSession } from "../../session";
@@ -16,6 +16,7 @@ import { KqlEditor } from "./KqlEditor";
 import { ResultChart } from "./ResultChart";
 import { ResultsGrid } from "./ResultsGrid";
 import { download, toCsv, toJson } from "./results";
+import { SavedQueryList, SaveQueryDialog } from "./SavedQueries";
 import { SchemaPane } from "./SchemaPane";
 import { TenantStatusTable } from "./TenantStatusTable";
 
@@ -53,6 +54,13 @@ export function HuntingPage() {
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState("results");
   const [showHistory, setShowHistory] = useState(false);
+  const [saved, setSaved] = useState<SavedQuery[]>([]);
+  const [showSaved, setShowSaved] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const loadSaved = useCallback(() => {
+    api<{ value: SavedQuery[] }>("/api/v1/security/savedQueries").then((r) => setSaved(r.value), () => setSaved([]));
+  }, []);
+  useEffect(loadSaved, [loadSaved]);
   const inFlight = useRef<AbortController | null>(null);
 
   const canCombine = scope.tenants.length > 1 && scope.tenants.every((t) => t.permissions.includes("crossTenant.analytics"));
@@ -125,7 +133,11 @@ export function HuntingPage() {
               <Option value="combined">Combined (one query over all)</Option>
             </Dropdown>
           )}
-          <Button icon={<History20Regular />} onClick={() => setShowHistory(!showHistory)} aria-expanded={showHistory}>History</Button>
+          <Button icon={<Save20Regular />} disabled={!query.trim()} onClick={() => setSaving(true)}>Save</Button>
+          <Button icon={<Bookmark20Regular />} onClick={() => { setShowSaved(!showSaved); setShowHistory(false); }} aria-expanded={showSaved}>
+            Saved queries
+          </Button>
+          <Button icon={<History20Regular />} onClick={() => { setShowHistory(!showHistory); setShowSaved(false); }} aria-expanded={showHistory}>History</Button>
           <Button icon={<ArrowDownload20Regular />} disabled={!answer?.results.length} onClick={() => answer && download(`hunt-${stamp}.csv`, "text/csv", toCsv(answer.schema, answer.results))}>CSV</Button>
           <Button icon={<ArrowDownload20Regular />} disabled={!answer?.results.length} onClick={() => answer && download(`hunt-${stamp}.json`, "application/json", toJson(answer.schema, answer.results))}>JSON</Button>
           {running && (
@@ -144,6 +156,15 @@ export function HuntingPage() {
             ))}
           </div>
         )}
+        {showSaved && <SavedQueryList queries={saved} onChanged={loadSaved} onOpen={(q) => { setQuery(q.query); setShowSaved(false); }} />}
+        <SaveQueryDialog
+          query={query}
+          open={saving}
+          onClose={(added) => {
+            setSaving(false);
+            if (added) loadSaved();
+          }}
+        />
         <div className={styles.editor}>
           <KqlEditor value={query} onChange={setQuery} onRun={() => void run()} tables={tables} check={check} />
         </div>
