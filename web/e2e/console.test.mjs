@@ -190,6 +190,50 @@ test("isolation: the analyst never sees a tenant it has no access to", async () 
   }
 });
 
+test("delegated access: the customer approves and the tenant joins the analyst's view; revoking removes it at once", async () => {
+  const { page } = analyst;
+  const contoso = demo.tenants.find((t) => t.name === "Contoso");
+  const reachable = async () =>
+    (await page.evaluate(() => fetch("/api/v1/me").then((r) => r.json()))).tenants.map((t) => t.tenantName);
+  const customer = await signIn(browser, demo.url, "admin@contoso", "panoptes-demo");
+  const cp = customer.page;
+  // In the demo the analyst reaches Contoso as a guest: the customer removes that first.
+  await cp.getByRole("link", { name: "Settings › Access" }).click();
+  await cp.getByRole("tab", { name: "Guests" }).click();
+  await cp.getByRole("table", { name: "Guests" }).getByRole("button", { name: "Remove" }).first().click();
+  await cp.getByText("No guests.").waitFor();
+  assert.ok(!(await reachable()).includes("Contoso"), "guest removal did not end access");
+
+  // The MSSP asks for 30 days of Analyst for its SOC group (the partner's step, over the API).
+  const mssp = await apiSession(demo.url, "admin@mssp", "panoptes-admin");
+  const home = (await mssp("GET", "/api/v1/me")).body.homeTenantId;
+  const soc = (await mssp("GET", `/api/v1/tenants/${home}/delegations`)).body.value[0].groupId;
+  const request = { customerTenantId: contoso.id, groupId: soc, roles: ["analyst"], durationDays: 30 };
+  assert.equal((await mssp("POST", "/api/v1/delegations", request)).status, 201);
+
+  await cp.getByRole("tab", { name: "Delegated access" }).click();
+  await cp.getByRole("button", { name: "Approve" }).click();
+  await cp.getByRole("button", { name: "Revoke" }).waitFor();
+  await screenshot(cp, "settings-access-delegations");
+  assert.ok((await reachable()).includes("Contoso"), "approval did not grant access");
+  await page.reload();
+  await page.getByTestId("scope-picker").click();
+  await page.getByRole("checkbox", { name: "Contoso" }).waitFor();
+  await page.keyboard.press("Escape");
+
+  await cp.getByRole("button", { name: "Revoke" }).click();
+  await cp.getByText("revoked").waitFor();
+  assert.ok(!(await reachable()).includes("Contoso"), "revocation did not end access");
+  await page.reload();
+  await page.getByTestId("scope-picker").click();
+  assert.doesNotMatch(await page.getByRole("dialog", { name: "Tenant scope" }).innerText(), /Contoso/);
+  await page.keyboard.press("Escape");
+  await cp.getByRole("tab", { name: "Audit log" }).click();
+  await cp.getByRole("table", { name: "Audit log" }).getByText("delegation.revoke").first().waitFor();
+  await screenshot(cp, "settings-access-audit");
+  await customer.context.close();
+});
+
 test("pages of later issues say so honestly, and sign-out returns to the sign-in page", async () => {
   const { page, errors } = analyst;
   await page.getByRole("link", { name: "Incidents & alerts" }).click();

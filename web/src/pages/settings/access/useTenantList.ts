@@ -1,0 +1,34 @@
+// Loads one list of a tenant's access resource, with a reload and the error wording.
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, api } from "../../../api/client";
+
+export function useTenantList<T>(path: string | null): { items: T[]; error: string | null; reload: () => void } {
+  const [items, setItems] = useState<T[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(() => {
+    if (!path) return;
+    api<{ value: T[] }>(path).then(
+      (r) => {
+        setItems(r.value);
+        setError(null);
+      },
+      (e) => {
+        setItems([]);
+        setError(e instanceof ApiError ? e.message : String(e));
+      },
+    );
+  }, [path]);
+  useEffect(reload, [reload]);
+  return { items, error, reload };
+}
+
+/** Runs a change and words its failure; returns whether it succeeded. */
+export async function attempt(work: () => Promise<unknown>, onError: (message: string) => void): Promise<boolean> {
+  try {
+    await work();
+    return true;
+  } catch (e) {
+    onError(e instanceof ApiError ? e.message : String(e));
+    return false;
+  }
+}
