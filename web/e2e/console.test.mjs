@@ -49,6 +49,30 @@ test("a hunt over two picked tenants returns rows from each", async () => {
   await screenshot(page, "hunting-results");
 });
 
+test("combined mode is offered when every tenant in scope allows cross-tenant analytics, and answers once", async () => {
+  const { page } = analyst;
+  await page.getByRole("combobox", { name: "Mode" }).click();
+  await page.getByRole("option", { name: /Combined/ }).click();
+  await setQuery(page, "DeviceInfo | summarize Devices = dcount(DeviceId)");
+  await page.getByTestId("run-query").click();
+  await page.getByRole("tab", { name: "Results (1)" }).waitFor();
+  await page.getByRole("combobox", { name: "Mode" }).click();
+  await page.getByRole("option", { name: "Per tenant" }).click();
+  await page.getByTestId("run-query").click();
+  await page.getByRole("tab", { name: "Results (2)" }).waitFor();
+});
+
+test("the dark theme applies and is remembered", async () => {
+  const { page } = analyst;
+  await page.getByRole("button", { name: "Use the dark theme" }).click();
+  await page.locator("[data-theme=dark]").waitFor();
+  await screenshot(page, "hunting-dark");
+  await page.reload();
+  await page.locator("[data-theme=dark]").waitFor();
+  await page.getByRole("button", { name: "Use the light theme" }).click();
+  await page.locator("[data-theme=light]").waitFor();
+});
+
 test("a syntax error and an unknown column are underlined from the server's diagnostics", async () => {
   const { page } = analyst;
   await setQuery(page, "DeviceProcessEvents | where ProcessCommandLine hass 'mimikatz'");
@@ -232,6 +256,20 @@ test("delegated access: the customer approves and the tenant joins the analyst's
   await cp.getByRole("table", { name: "Audit log" }).getByText("delegation.revoke").first().waitFor();
   await screenshot(cp, "settings-access-audit");
   await customer.context.close();
+});
+
+test("a session ended on the server sends the console back to sign-in with the reason", async () => {
+  const other = await signIn(browser, demo.url, "analyst@mssp", "panoptes-demo");
+  await other.page.getByRole("treeitem").first().waitFor();
+  const cookies = await other.context.cookies();
+  const header = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const csrf = cookies.find((c) => c.name === "panoptes_csrf")?.value ?? "";
+  const ended = await fetch(`${demo.url}/api/v1/auth/signOut`, { method: "POST", headers: { cookie: header, "x-csrf-token": csrf } });
+  assert.equal(ended.status, 200);
+  await other.page.getByTestId("run-query").click();
+  await other.page.getByText("Your session has ended. Sign in again.").waitFor();
+  await screenshot(other.page, "session-ended");
+  await other.context.close();
 });
 
 test("pages of later issues say so honestly, and sign-out returns to the sign-in page", async () => {

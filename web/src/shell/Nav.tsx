@@ -1,12 +1,14 @@
 // Left navigation, in the order of Defender's multi-tenant portal. Links are real anchors so
 // keyboard, middle-click and screen readers behave; clicks route without a reload.
 import { Text, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
-import type { ComponentType, MouseEvent } from "react";
+import { lazy, type ComponentType, type MouseEvent } from "react";
 import { navigate } from "../router";
-import { HuntingPage } from "../pages/hunting/HuntingPage";
 import { NotYetPage } from "../pages/NotYetPage";
-import { TenantsPage } from "../pages/settings/TenantsPage";
-import { AccessPage } from "../pages/settings/AccessPage";
+
+// Pages load on first visit: the sign-in page and the shell need none of them.
+const HuntingPage = lazy(() => import("../pages/hunting/HuntingPage").then((m) => ({ default: m.HuntingPage })));
+const TenantsPage = lazy(() => import("../pages/settings/TenantsPage").then((m) => ({ default: m.TenantsPage })));
+const AccessPage = lazy(() => import("../pages/settings/AccessPage").then((m) => ({ default: m.AccessPage })));
 
 interface Entry {
   path: string;

@@ -1,8 +1,8 @@
 // The console's frame, modelled on Defender's multi-tenant portal: navigation on the left; the
 // tenant scope, data-status indicator, theme and account on top; the page in the middle.
-import { Button, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Text, makeStyles, tokens } from "@fluentui/react-components";
+import { Button, Spinner, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Text, makeStyles, tokens } from "@fluentui/react-components";
 import { Navigation20Regular, Person20Regular, WeatherMoon20Regular, WeatherSunny20Regular } from "@fluentui/react-icons";
-import { useEffect, useState } from "react";
+import { Suspense, useEffect, useState } from "react";
 import { navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import type { ThemeName } from "../theme";
@@ -64,7 +64,9 @@ export function Shell(props: { theme: ThemeName; onToggleTheme: () => void }) {
           <div className={styles.body}>
             {navOpen && <Nav path={path} />}
             <main className={styles.main}>
-              <Page key={path} />
+              <Suspense fallback={<Spinner label="Loading" />}>
+                <Page key={path} />
+              </Suspense>
             </main>
           </div>
         </div>
