@@ -2,7 +2,6 @@
 //! columns and types, and in which of the caller's tenants each table holds data) and the
 //! parser's and planner's diagnostics for a query text.
 
-use panoptes_domain::TenantScope;
 use panoptes_query::SchemaCatalog;
 use panoptes_rbac::Permission;
 use serde::Serialize;
@@ -65,14 +64,8 @@ impl App {
     /// The hunting tables with their columns, and which of the caller's hunting tenants hold
     /// rows in each.
     pub fn hunting_schema(&self, caller: &Caller) -> Vec<SchemaTableView> {
-        let now = self.now_ns();
-        let hunting: Vec<_> = caller
-            .access
-            .tenants()
-            .into_iter()
-            .filter(|t| caller.access.authorize(t, Permission::HuntingRun, now).is_ok())
-            .collect();
-        let with_data = self.events.tables_with_data(&TenantScope::authorized(hunting));
+        let hunting = self.authorize_everywhere(caller, Permission::HuntingRun);
+        let with_data = self.events.tables_with_data(&hunting);
         panoptes_eventstore::catalog::defender_tables()
             .values()
             .map(|table| {

@@ -21,6 +21,13 @@ impl App {
         Ok(TenantScope::authorized([tenant.clone()]))
     }
 
+    /// The scope of every tenant where the caller holds `permission` now.
+    pub(crate) fn authorize_everywhere(&self, caller: &Caller, permission: Permission) -> TenantScope {
+        let now = self.now_ns();
+        let tenants = caller.access.tenants().into_iter();
+        TenantScope::authorized(tenants.filter(|t| caller.access.authorize(t, permission, now).is_ok()))
+    }
+
     /// How the caller reaches `tenant`, as the ledger names it.
     fn via(&self, caller: &Caller, tenant: &TenantId) -> String {
         let sources = caller.access.sources_in(tenant, self.now_ns());

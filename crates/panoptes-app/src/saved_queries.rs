@@ -51,17 +51,10 @@ pub struct SavedQueryView {
 impl App {
     /// The caller's personal queries and those shared in every tenant where it may hunt.
     pub async fn saved_queries(&self, caller: &Caller) -> Result<Vec<SavedQueryView>> {
-        let now = self.now_ns();
-        let hunting: Vec<TenantId> = caller
-            .access
-            .tenants()
-            .into_iter()
-            .filter(|t| caller.access.authorize(t, Permission::HuntingRun, now).is_ok())
-            .collect();
-        let mut conn = self.db.conn().await?;
+        let hunting = self.authorize_everywhere(caller, Permission::HuntingRun);
         let personal = TenantScope::authorized([caller.home.clone()]);
-        let found =
-            panoptes_db::saved_queries_of(&mut conn, &TenantScope::authorized(hunting), &personal, &caller.id).await?;
+        let mut conn = self.db.conn().await?;
+        let found = panoptes_db::saved_queries_of(&mut conn, &hunting, &personal, &caller.id).await?;
         Ok(found.into_iter().map(|q| view(caller, q)).collect())
     }
 
