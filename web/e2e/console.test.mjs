@@ -1,7 +1,7 @@
 // End-to-end: the console in headless Chromium against a real `panoptes demo` server.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { gridText, launch, screenshot, setQuery, signIn } from "./browser.mjs";
+import { ARTIFACTS, gridText, launch, screenshot, setQuery, signIn } from "./browser.mjs";
 import { apiSession, startDemo } from "./demo.mjs";
 
 let demo;
@@ -21,7 +21,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  demo?.stop();
+  demo?.stop(ARTIFACTS);
 });
 
 test("sign-in shows the shell with navigation, scope and data status", async () => {

@@ -1,7 +1,7 @@
 // Starts a real `panoptes demo` server on a free loopback port with a fresh data directory,
 // and signs in over the API for test setup steps that are not what a test checks.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,8 +47,13 @@ export async function startDemo() {
     url,
     /** The generated customer tenants (`id`, `name`), as the generator wrote them down. */
     tenants: generated.tenants.map((t) => ({ id: t.id, name: t.name })),
-    stop() {
+    /** Ends the server, keeping its log beside the screenshots. */
+    stop(artifacts) {
       child.kill("SIGTERM");
+      if (artifacts) {
+        mkdirSync(artifacts, { recursive: true });
+        writeFileSync(join(artifacts, "server.log"), output);
+      }
       rmSync(data, { recursive: true, force: true });
     },
   };

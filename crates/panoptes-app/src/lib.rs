@@ -36,7 +36,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{DelegationRequest, NewUser};
 pub use error::{AppError, Result};
 pub use federation::{FederatedIdentity, NewIdentityProvider, ProviderView, SignInProvider};
-pub use hunting::{HuntMode, HuntRequest, HuntResponse};
+pub use hunting::{HuntMode, HuntPart, HuntRequest, HuntResponse, HuntStream};
 pub use hunting_schema::{QueryCheck, QueryDiagnosticView, SchemaColumnView, SchemaTableView};
 pub use roles::RoleView;
 pub use saved_queries::{NewSavedQuery, SavedQueryView};

@@ -59,6 +59,18 @@ impl Db {
                     Ok(())
                 })
             })
+            // sqlx's BEGIN is not cancel-safe on SQLite: a request dropped while `BEGIN
+            // IMMEDIATE` waits for the lock can return its connection to the pool inside the
+            // transaction, holding the write lock for good. Every released connection is
+            // rolled back (an error when none is open, ignored).
+            .after_release(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        let _ = conn.execute("ROLLBACK").await;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await?;
         let db = Db { pool, backend };

@@ -14,6 +14,7 @@ use datafusion::datasource::{TableProvider, ViewTable, provider_as_source};
 use datafusion::logical_expr::LogicalPlanBuilder;
 use panoptes_domain::{KqlType, TenantId};
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use crate::engine::{Engine, ExecuteOptions, ResultTable, TableCatalog};
 
@@ -59,6 +60,99 @@ pub struct HuntResult {
     pub tenant_status: Vec<TenantStatus>,
 }
 
+/// One tenant's part of a hunt, as soon as it is known: its status and, when it answered, its
+/// rows (`TenantId` and `TenantName` first in per-tenant mode).
+pub struct TenantOutcome {
+    /// How it went.
+    pub status: TenantStatus,
+    /// Its rows.
+    pub table: Option<ResultTable>,
+}
+
+/// Runs `query` once per tenant, in order, and sends each tenant's outcome the moment it has
+/// it, so the first rows reach the caller while later tenants still run. Stops early when the
+/// receiver is gone (the caller cancelled).
+pub async fn hunt_each_tenant(
+    engine: &Engine,
+    query: &str,
+    tenants: &[TenantSource],
+    options: &ExecuteOptions,
+    sink: &mpsc::Sender<TenantOutcome>,
+) {
+    let share = (engine.limits().max_rows / tenants.len().max(1)).max(1);
+    let mut limits = engine.limits().clone();
+    limits.max_rows = share;
+    let per_tenant = Engine::new(limits);
+    for source in tenants {
+        let started = Instant::now();
+        let result = per_tenant.execute(query, source.catalog.as_ref(), options).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let outcome = match result {
+            Ok(table) => TenantOutcome {
+                status: TenantStatus {
+                    tenant_id: source.tenant_id.to_string(),
+                    tenant_name: source.tenant_name.clone(),
+                    status: if table.truncated { "partial" } else { "ok" }.into(),
+                    error_code: None,
+                    message: table.truncated.then(|| format!("truncated at {share} rows")),
+                    latency_ms,
+                    row_count: table.row_count(),
+                    truncated: table.truncated,
+                },
+                table: Some(with_tenant_columns(table, source)),
+            },
+            Err(error) => TenantOutcome {
+                status: TenantStatus {
+                    tenant_id: source.tenant_id.to_string(),
+                    tenant_name: source.tenant_name.clone(),
+                    status: if error.code() == "QueryTimeout" { "timeout" } else { "error" }.into(),
+                    error_code: Some(error.code().into()),
+                    message: Some(error.to_string()),
+                    latency_ms,
+                    row_count: 0,
+                    truncated: false,
+                },
+                table: None,
+            },
+        };
+        if sink.send(outcome).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Folds tenants' outcomes into one answer: the first tenant that answered fixes the columns;
+/// a tenant whose columns differ is reported as an error beside the rows, never dropped silently.
+#[derive(Default)]
+pub struct OutcomeFold {
+    columns: Option<Vec<(String, KqlType)>>,
+    /// Every tenant's status so far, in arrival order.
+    pub statuses: Vec<TenantStatus>,
+}
+
+impl OutcomeFold {
+    /// Takes one outcome; returns its rows when they fit the answer's columns.
+    pub fn accept(&mut self, outcome: TenantOutcome) -> Option<ResultTable> {
+        let TenantOutcome { mut status, table } = outcome;
+        let table = table?;
+        let fits = match &self.columns {
+            None => {
+                self.columns = Some(table.columns.clone());
+                true
+            }
+            Some(columns) => *columns == table.columns,
+        };
+        if !fits {
+            status.status = "error".into();
+            status.error_code = Some("ColumnsDiffer".into());
+            status.message = Some("its result columns differ from the other tenants'; hunt in it alone".into());
+            status.row_count = 0;
+        }
+        self.statuses.push(status);
+        fits.then_some(table)
+    }
+}
+
 /// Runs `query` once per tenant and concatenates, `TenantId` and `TenantName` first.
 pub async fn hunt_per_tenant(
     engine: &Engine,
@@ -66,53 +160,27 @@ pub async fn hunt_per_tenant(
     tenants: &[TenantSource],
     options: &ExecuteOptions,
 ) -> HuntResult {
-    let share = (engine.limits().max_rows / tenants.len().max(1)).max(1);
-    let mut limits = engine.limits().clone();
-    limits.max_rows = share;
-    let per_tenant = Engine::new(limits);
-    let mut statuses = Vec::new();
-    let mut combined: Option<ResultTable> = None;
-    for source in tenants {
-        let started = Instant::now();
-        let result = per_tenant.execute(query, source.catalog.as_ref(), options).await;
-        let latency_ms = started.elapsed().as_millis() as u64;
-        match result {
-            Ok(table) => {
-                let row_count = table.row_count();
-                statuses.push(TenantStatus {
-                    tenant_id: source.tenant_id.to_string(),
-                    tenant_name: source.tenant_name.clone(),
-                    status: if table.truncated { "partial" } else { "ok" }.into(),
-                    error_code: None,
-                    message: table.truncated.then(|| format!("truncated at {share} rows")),
-                    latency_ms,
-                    row_count,
-                    truncated: table.truncated,
-                });
-                let tagged = with_tenant_columns(table, source);
+    let (sink, mut outcomes) = mpsc::channel(4);
+    let produce = async move { hunt_each_tenant(engine, query, tenants, options, &sink).await };
+    let collect = async {
+        let mut fold = OutcomeFold::default();
+        let mut combined: Option<ResultTable> = None;
+        while let Some(outcome) = outcomes.recv().await {
+            if let Some(table) = fold.accept(outcome) {
                 combined = Some(match combined {
-                    None => tagged,
-                    Some(mut acc) if acc.columns == tagged.columns => {
-                        acc.batches.extend(tagged.batches);
-                        acc.truncated |= tagged.truncated;
+                    None => table,
+                    Some(mut acc) => {
+                        acc.batches.extend(table.batches);
+                        acc.truncated |= table.truncated;
                         acc
                     }
-                    Some(acc) => acc,
                 });
             }
-            Err(error) => statuses.push(TenantStatus {
-                tenant_id: source.tenant_id.to_string(),
-                tenant_name: source.tenant_name.clone(),
-                status: if error.code() == "QueryTimeout" { "timeout" } else { "error" }.into(),
-                error_code: Some(error.code().into()),
-                message: Some(error.to_string()),
-                latency_ms,
-                row_count: 0,
-                truncated: false,
-            }),
         }
-    }
-    HuntResult { table: combined, tenant_status: statuses }
+        HuntResult { table: combined, tenant_status: fold.statuses }
+    };
+    let ((), result) = tokio::join!(produce, collect);
+    result
 }
 
 /// Prepends `TenantId` and `TenantName` unless the output already has them.

@@ -19,6 +19,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
 use panoptes_app::App;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -92,6 +93,7 @@ pub fn router(app: App, config: ServerConfig) -> Router {
     ];
     let mut router = api::routes()
         .with_state(state)
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::from_fn(auth::request_id))
         .layer(tower_http::catch_panic::CatchPanicLayer::new());
@@ -99,4 +101,17 @@ pub fn router(app: App, config: ServerConfig) -> Router {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     router
+}
+
+/// Runs each handler to its end even when the client goes away: a change cut between its BEGIN
+/// and COMMIT could otherwise leave a pooled database connection inside its transaction.
+/// Streamed bodies (NDJSON hunts) still stop as soon as the client stops reading.
+async fn run_to_completion(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "handler task failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

@@ -104,3 +104,19 @@ async fn sessions_and_tokens_are_found_by_hash_and_revoked_in_their_tenant_only(
         assert_eq!(panoptes_db::tokens_of(&mut conn, &scope("b")).await.expect("list").len(), 0);
     }
 }
+
+#[tokio::test]
+async fn a_connection_released_inside_a_transaction_does_not_keep_the_write_lock() {
+    // What a request cancelled during `BEGIN IMMEDIATE` leaves behind: a pooled connection
+    // still inside its transaction. Every writer after it would wait out the busy timeout and fail.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = Db::open_sqlite(&dir.path().join("ops.db")).await.expect("sqlite");
+    for _ in 0..4 {
+        let mut conn = db.conn().await.expect("conn");
+        sqlx::Executor::execute(&mut *conn, "BEGIN IMMEDIATE").await.expect("begin");
+        drop(conn);
+    }
+    let started = std::time::Instant::now();
+    with_tenants(&db, &["a"]).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "a writer waited on a leaked transaction");
+}

@@ -1,5 +1,10 @@
-use panoptes_query::hunt::{hunt_combined, hunt_per_tenant};
-use panoptes_query::{Engine, ExecuteOptions, MemoryCatalog, QueryLimits, render};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use panoptes_query::hunt::{
+    OutcomeFold, TenantOutcome, TenantSource, TenantStatus, hunt_combined, hunt_each_tenant, hunt_per_tenant,
+};
+use panoptes_query::{Engine, ExecuteOptions, MemoryCatalog, QueryLimits, TableCatalog, render};
 
 use crate::fixtures::{sources, tenant, two_tenants};
 
@@ -95,4 +100,89 @@ async fn per_tenant_row_cap_is_shared_and_flagged() {
     let result = hunt_per_tenant(&engine, "DeviceProcessEvents", &sources(&catalog), &ExecuteOptions::default()).await;
     let alpha = result.tenant_status.iter().find(|s| s.tenant_id == "t-alpha").expect("alpha");
     assert!(alpha.truncated && alpha.status == "partial" && alpha.row_count == 1, "{alpha:?}");
+}
+
+/// Records how far the hunt got: planning a tenant's query asks for its tables.
+struct Counting {
+    inner: MemoryCatalog,
+    position: usize,
+    started: Arc<AtomicUsize>,
+}
+
+impl TableCatalog for Counting {
+    fn table(&self, name: &str) -> Option<Arc<dyn datafusion::datasource::TableProvider>> {
+        if name == "DeviceProcessEvents" {
+            self.started.fetch_max(self.position + 1, Ordering::SeqCst);
+        }
+        self.inner.table(name)
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.inner.table_names()
+    }
+}
+
+#[tokio::test]
+async fn each_tenant_answers_as_soon_as_it_is_done_not_after_the_last_one() {
+    let catalog = two_tenants();
+    let started = Arc::new(AtomicUsize::new(0));
+    let tenants: Vec<TenantSource> = (0..8)
+        .map(|i| TenantSource {
+            tenant_id: tenant(&format!("t-{i}")),
+            tenant_name: format!("tenant {i}"),
+            catalog: Arc::new(Counting {
+                inner: catalog.for_tenant(&tenant("t-alpha")),
+                position: i,
+                started: started.clone(),
+            }),
+        })
+        .collect();
+    let (sink, mut outcomes) = tokio::sync::mpsc::channel(1);
+    let producer = tokio::spawn(async move {
+        let query = "DeviceProcessEvents | summarize n = count()";
+        hunt_each_tenant(&Engine::default(), query, &tenants, &ExecuteOptions::default(), &sink).await;
+    });
+    let first = outcomes.recv().await.expect("a first outcome");
+    assert_eq!(first.status.tenant_name, "tenant 0");
+    assert!(first.table.is_some_and(|t| t.row_count() == 1));
+    // With room for one outcome in flight, at most the next two tenants can have started.
+    assert!(
+        started.load(Ordering::SeqCst) <= 3,
+        "{} tenants ran before the first answer",
+        started.load(Ordering::SeqCst)
+    );
+    let mut rest = 0;
+    while outcomes.recv().await.is_some() {
+        rest += 1;
+    }
+    assert_eq!(rest, 7);
+    producer.await.expect("producer");
+}
+
+#[tokio::test]
+async fn a_tenant_whose_columns_differ_is_reported_not_dropped_silently() {
+    let mut fold = OutcomeFold::default();
+    let catalog = two_tenants();
+    let alpha = catalog.for_tenant(&tenant("t-alpha"));
+    let engine = Engine::default();
+    let options = ExecuteOptions::default();
+    for (name, query) in
+        [("a", "DeviceProcessEvents | project DeviceName"), ("b", "DeviceProcessEvents | project FileName")]
+    {
+        let table = engine.execute(query, &alpha, &options).await.expect(query);
+        let status = TenantStatus {
+            tenant_id: name.into(),
+            tenant_name: name.into(),
+            status: "ok".into(),
+            error_code: None,
+            message: None,
+            latency_ms: 0,
+            row_count: table.row_count(),
+            truncated: false,
+        };
+        let accepted = fold.accept(TenantOutcome { status, table: Some(table) });
+        assert_eq!(accepted.is_some(), name == "a");
+    }
+    assert_eq!(fold.statuses[1].status, "error");
+    assert_eq!(fold.statuses[1].error_code.as_deref(), Some("ColumnsDiffer"));
 }

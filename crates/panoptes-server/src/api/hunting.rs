@@ -2,8 +2,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
-use panoptes_app::{HuntMode, HuntRequest, HuntResponse};
+use panoptes_app::{HuntMode, HuntPart, HuntRequest, HuntStream};
 use panoptes_domain::{ErrorCode, TenantId};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json_, json};
@@ -70,12 +69,13 @@ pub(super) async fn run_hunting_query(
     Body(body): Body<Map<String, Json_>>,
 ) -> ApiResult<Response> {
     let request = hunt_request(&body, &id.0)?;
-    let response = state.app.run_hunting_query(&caller, request).await.map_err(fail(&id.0))?;
     let wants_lines =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains(NDJSON));
     if wants_lines {
-        return Ok(ndjson(response));
+        let stream = state.app.stream_hunting_query(&caller, request).await.map_err(fail(&id.0))?;
+        return Ok(ndjson(stream));
     }
+    let response = state.app.run_hunting_query(&caller, request).await.map_err(fail(&id.0))?;
     let value = serde_json::to_value(response)
         .map_err(|e| ApiError::from_app(panoptes_app::AppError::Internal(e.to_string()), &id.0))?;
     Ok(Json(value).into_response())
@@ -102,35 +102,36 @@ pub(super) async fn check_hunting_query(
 }
 
 const NDJSON: &str = "application/x-ndjson";
-/// Rows serialized per body chunk: large answers go out as they are written, never as one
-/// document in memory.
-const ROWS_PER_CHUNK: usize = 1000;
 
-/// The answer as lines: `{"schema": [...]}`, then one `{"row": {...}}` per row, then
-/// `{"tenantStatus": [...], "stats": {...}}` last.
-fn ndjson(response: HuntResponse) -> Response {
-    let HuntResponse { schema, results, tenant_status, stats, render } = response;
+/// The answer as lines, written as the tenants finish: `{"schema": [...]}` first, then one
+/// `{"row": {...}}` per row, then `{"tenantStatus": [...], "stats": {...}}` last. Closing the
+/// connection drops the stream, which stops the hunt.
+fn ndjson(stream: HuntStream) -> Response {
     let line = |value: Json_| {
         let mut text = value.to_string();
         text.push('\n');
         text
     };
-    let head = match render {
-        Some(render) => line(json!({"schema": schema, "render": render})),
-        None => line(json!({"schema": schema})),
-    };
-    let tail = line(json!({"tenantStatus": tenant_status, "stats": stats}));
-    let mut rows = results.into_iter();
-    let body = futures::stream::iter(std::iter::once(head))
-        .chain(futures::stream::iter(std::iter::from_fn(move || {
-            let mut chunk = String::new();
-            for row in rows.by_ref().take(ROWS_PER_CHUNK) {
-                chunk.push_str(&line(json!({"row": row})));
+    let body = futures::stream::unfold(Some((stream, false)), move |state| async move {
+        let (mut stream, mut schema_sent) = state?;
+        let chunk = match stream.next().await {
+            Some(HuntPart::Columns { schema, render }) => {
+                schema_sent = true;
+                match render {
+                    Some(render) => line(json!({"schema": schema, "render": render})),
+                    None => line(json!({"schema": schema})),
+                }
             }
-            (!chunk.is_empty()).then_some(chunk)
-        })))
-        .chain(futures::stream::iter(std::iter::once(tail)))
-        .map(Ok::<_, std::convert::Infallible>);
+            Some(HuntPart::Rows(rows)) => rows.into_iter().map(|row| line(json!({"row": row}))).collect(),
+            None => {
+                let head = if schema_sent { String::new() } else { line(json!({"schema": []})) };
+                let (tenant_status, stats) = stream.finish();
+                let tail = line(json!({"tenantStatus": tenant_status, "stats": stats}));
+                return Some((Ok::<_, std::convert::Infallible>(head + &tail), None));
+            }
+        };
+        Some((Ok(chunk), Some((stream, schema_sent))))
+    });
     ([(header::CONTENT_TYPE, NDJSON)], axum::body::Body::from_stream(body)).into_response()
 }
 
