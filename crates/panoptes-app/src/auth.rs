@@ -55,9 +55,15 @@ pub(crate) fn hash_password(password: &str) -> Result<String> {
     Ok(argon2()?.hash_password(password.as_bytes(), &salt).map_err(|e| AppError::Internal(e.to_string()))?.to_string())
 }
 
-fn password_matches(password: &str, phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else { return false };
-    argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+/// Checks a password against its PHC string off the async threads: argon2 takes a good part
+/// of a second of CPU by design, and must not stall other requests meanwhile.
+async fn password_matches(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    let check = move || {
+        let Ok(parsed) = PasswordHash::new(&phc) else { return false };
+        argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+    };
+    tokio::task::spawn_blocking(check).await.unwrap_or(false)
 }
 
 impl App {
@@ -65,15 +71,23 @@ impl App {
     pub async fn sign_in(&self, username: &str, password: &str, request_id: &str) -> Result<SignedIn> {
         let now = self.now_ns();
         let mut conn = self.db.conn().await?;
-        let Some(user) = panoptes_db::user_by_username(&mut conn, username.trim()).await? else {
+        let found = panoptes_db::user_by_username(&mut conn, username.trim()).await?;
+        // No pooled connection waits on the password check.
+        drop(conn);
+        let Some(user) = found else {
             // Same work as a real check, so timing does not tell which names exist.
             let _ = password_matches(
                 password,
                 "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            );
+            )
+            .await;
             return Err(AppError::Unauthenticated(SIGN_IN_FAILED.into()));
         };
-        let hash_ok = user.password_hash.as_deref().is_some_and(|h| password_matches(password, h));
+        let hash_ok = match user.password_hash.as_deref() {
+            Some(hash) => password_matches(password, hash).await,
+            None => false,
+        };
+        let mut conn = self.db.conn().await?;
         if user.locked_until_ns > now {
             tracing::warn!(user = %user.id, "sign-in to a locked account");
             return Err(AppError::Unauthenticated(SIGN_IN_FAILED.into()));
@@ -160,7 +174,11 @@ impl App {
         let mut conn = self.db.conn().await?;
         let user = panoptes_db::user_by_id(&mut conn, &caller.id).await?;
         drop(conn);
-        if !user.password_hash.as_deref().is_some_and(|h| password_matches(current, h)) {
+        let current_ok = match user.password_hash.as_deref() {
+            Some(hash) => password_matches(current, hash).await,
+            None => false,
+        };
+        if !current_ok {
             return Err(AppError::Forbidden("the current password is wrong".into()));
         }
         let hash = hash_password(new)?;
