@@ -252,6 +252,18 @@ test("delegated access: the customer approves and the tenant joins the analyst's
   await page.getByTestId("scope-picker").click();
   assert.doesNotMatch(await page.getByRole("dialog", { name: "Tenant scope" }).innerText(), /Contoso/);
   await page.keyboard.press("Escape");
+  // A service principal for the customer's automation: its token is shown once, then listed without it.
+  await cp.getByRole("tab", { name: "Service principals" }).click();
+  await cp.getByLabel("Service principal name").fill("soar-connector");
+  await cp.getByRole("button", { name: "Create and issue token" }).click();
+  const secret = await cp.getByTestId("issued-token").innerText();
+  const tokens = cp.getByRole("table", { name: "API tokens" });
+  await tokens.getByText("soar-connector").waitFor();
+  assert.ok(!(await tokens.innerText()).includes(secret), "the token secret is listed");
+  await tokens.getByRole("button", { name: "Revoke" }).click();
+  await tokens.getByText("revoked").waitFor();
+  await screenshot(cp, "settings-access-service-principals");
+
   await cp.getByRole("tab", { name: "Audit log" }).click();
   await cp.getByRole("table", { name: "Audit log" }).getByText("delegation.revoke").first().waitFor();
   await screenshot(cp, "settings-access-audit");

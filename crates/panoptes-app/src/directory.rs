@@ -332,6 +332,19 @@ impl App {
     }
 
     /// Adds a service principal with roles in its tenant.
+    /// The tenant's service principals and every API token kept in it (never their secrets).
+    pub async fn service_principals(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+    ) -> Result<(Vec<ServicePrincipal>, Vec<panoptes_db::ApiToken>)> {
+        let scope = self.authorize(caller, tenant, Permission::AuthorizationRead, "tenant")?;
+        let mut conn = self.db.conn().await?;
+        let principals = panoptes_db::service_principals_of(&mut conn, &scope).await?;
+        let tokens = panoptes_db::tokens_of(&mut conn, &scope).await?;
+        Ok((principals, tokens))
+    }
+
     pub async fn create_service_principal(
         &self,
         caller: &Caller,

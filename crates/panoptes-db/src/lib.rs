@@ -34,8 +34,8 @@ pub use grants::{
 };
 pub use principals::{
     Group, ServicePrincipal, User, add_group_member, group_in, insert_group, insert_service_principal, insert_user,
-    record_sign_in_failure, reset_sign_in_failures, service_principal, set_password_hash, user_by_id, user_by_username,
-    users_of,
+    record_sign_in_failure, reset_sign_in_failures, service_principal, service_principals_of, set_password_hash,
+    user_by_id, user_by_username, users_of,
 };
 pub use roles::{CustomRole, custom_roles_of, delete_custom_role, insert_custom_role};
 pub use saved_queries::{

@@ -200,6 +200,25 @@ pub async fn add_group_member(conn: &mut Conn, scope: &TenantScope, group_id: &s
     Ok(())
 }
 
+/// The service principals of the tenants in scope, by name.
+pub async fn service_principals_of(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<ServicePrincipal>> {
+    let mut out = Vec::new();
+    for tenant in scope.tenants() {
+        let rows = sqlx::query("SELECT id, tenant_id, name FROM service_principals WHERE tenant_id = $1 ORDER BY name")
+            .bind(tenant.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            out.push(ServicePrincipal {
+                id: row.try_get("id")?,
+                tenant_id: TenantId::new(row.try_get::<String, _>("tenant_id")?),
+                name: row.try_get("name")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Adds a service principal to the tenant in scope.
 pub async fn insert_service_principal(
     conn: &mut Conn,

@@ -67,6 +67,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "federation",
         "The provider's redirect back: verifies the ID token, sets the session cookie",
     ),
+    (
+        "get",
+        "/api/v1/tenants/{tenantId}/servicePrincipals",
+        "directory",
+        "The tenant's service principals (`value`) and API tokens (`tokens`: owner, scopes, expiry, revoked; never secrets)",
+    ),
     ("post", "/api/v1/tenants/{tenantId}/servicePrincipals", "directory", "Create a service principal with roles"),
     ("post", "/api/v1/tokens", "directory", "Issue an API token to the caller or a service principal"),
     ("delete", "/api/v1/tenants/{tenantId}/tokens/{id}", "directory", "Revoke an API token"),

@@ -256,6 +256,26 @@ pub(super) async fn decide_delegation(
     Ok(Json(delegation_json(&d)))
 }
 
+pub(super) async fn service_principals(
+    State(state): State<AppState>,
+    id: ReqId,
+    Auth(caller): Auth,
+    Path(tenant): Path<String>,
+) -> ApiResult<Json<Json_>> {
+    let (principals, tokens) =
+        state.app.service_principals(&caller, &TenantId::new(tenant)).await.map_err(fail(&id.0))?;
+    let principals: Vec<Json_> =
+        principals.iter().map(|p| json!({"id": p.id, "tenantId": p.tenant_id, "displayName": p.name})).collect();
+    let tokens: Vec<Json_> = tokens
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "principalKind": t.principal_kind.name(), "principalId": t.principal_id,
+                "scopes": t.scopes, "expiresNs": t.expires_ns, "revoked": t.revoked})
+        })
+        .collect();
+    Ok(Json(json!({"value": principals, "tokens": tokens})))
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct CreateServicePrincipal {

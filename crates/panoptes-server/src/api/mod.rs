@@ -52,7 +52,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(federation::providers).post(federation::add_provider),
         )
         .route("/api/v1/tenants/{tenant_id}/identityProviders/{id}", delete(federation::remove_provider))
-        .route("/api/v1/tenants/{tenant_id}/servicePrincipals", post(directory::create_service_principal))
+        .route(
+            "/api/v1/tenants/{tenant_id}/servicePrincipals",
+            get(directory::service_principals).post(directory::create_service_principal),
+        )
         .route("/api/v1/tokens", post(directory::issue_token))
         .route("/api/v1/tenants/{tenant_id}/tokens/{id}", delete(directory::revoke_token))
         .route("/api/v1/tenants/{tenant_id}/audit", get(hunting::audit))

@@ -1,5 +1,5 @@
-//! Named custom roles: defined per tenant from the fixed permission list, assigned by name,
-//! never visible or usable in another tenant, and not deletable while assigned.
+//! Named custom roles (defined per tenant from the fixed permission list, assigned by name,
+//! never visible or usable in another tenant, not deletable while assigned) and service principals.
 
 use axum::http::StatusCode;
 use serde_json::json;
@@ -53,4 +53,34 @@ async fn a_custom_role_grants_exactly_its_permissions_in_its_own_tenant() {
     let in_use = a_admin.send("DELETE", &format!("/api/v1/tenants/{a}/roles/{role_id}"), None).await;
     assert_eq!(in_use.status, StatusCode::CONFLICT, "{}", in_use.body);
     assert!(in_use.body["error"]["message"].as_str().expect("message").contains("remove those first"));
+}
+
+#[tokio::test]
+async fn service_principals_and_tokens_are_listed_in_their_tenant_only_and_never_with_secrets() {
+    let instance = instance().await;
+    let admin = Client::sign_in(&instance.router, "admin@provider", ADMIN_PASSWORD).await;
+    let (contoso, contoso_admin) = tenant_with_events(&instance, &admin, "contoso", &[]).await;
+    let (fabrikam, fabrikam_admin) = tenant_with_events(&instance, &admin, "fabrikam", &[]).await;
+    let path = format!("/api/v1/tenants/{contoso}/servicePrincipals");
+    let created = contoso_admin.post(&path, json!({"displayName": "soar", "roles": ["reader"]})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let principal = created.body["id"].as_str().unwrap_or_default().to_string();
+    let issued =
+        contoso_admin.post("/api/v1/tokens", json!({"servicePrincipalId": principal, "expiresInDays": 7})).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    let secret = issued.body["token"].as_str().unwrap_or_default().to_string();
+
+    let listed = contoso_admin.get(&path).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body["value"][0]["displayName"], "soar");
+    assert_eq!(listed.body["tokens"][0]["principalId"], principal.as_str());
+    assert_eq!(listed.body["tokens"][0]["revoked"], false);
+    let text = listed.body.to_string();
+    assert!(!text.contains(&secret) && !text.contains("tokenHash"), "a secret or its hash was listed: {text}");
+
+    // Another tenant's administrator gets nothing, as if the tenant did not exist.
+    assert_eq!(fabrikam_admin.get(&path).await.status, StatusCode::NOT_FOUND);
+    let own = fabrikam_admin.get(&format!("/api/v1/tenants/{fabrikam}/servicePrincipals")).await;
+    assert_eq!(own.body["value"], json!([]));
+    assert_eq!(own.body["tokens"], json!([]));
 }

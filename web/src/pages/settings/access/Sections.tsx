@@ -4,7 +4,7 @@ import {
   Badge, Button, Field, Input, MessageBar, MessageBarBody, Table, TableBody, TableCell, TableHeader, TableHeaderCell,
   TableRow, Text,
 } from "@fluentui/react-components";
-import { useState, type ReactNode } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api } from "../../../api/client";
 import { download } from "../../hunting/results";
 import { attempt, useTenantList } from "./useTenantList";
@@ -164,21 +164,45 @@ export function RolesSection(props: { tenantId: string }) {
   );
 }
 
+interface Principal { id: string; displayName: string }
+interface Token { id: string; principalKind: string; principalId: string; scopes: string; expiresNs: number; revoked: boolean }
+
 export function ServicePrincipalsSection(props: { tenantId: string }) {
+  const base = `/api/v1/tenants/${props.tenantId}`;
+  const [listing, setListing] = useState<{ principals: Principal[]; tokens: Token[] }>({ principals: [], tokens: [] });
   const [form, setForm] = useState({ name: "", roles: "reader", days: "30" });
   const [issued, setIssued] = useState<{ name: string; token: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(() => {
+    void attempt(async () => {
+      const answer = await api<{ value: Principal[]; tokens: Token[] }>(`${base}/servicePrincipals`);
+      setListing({ principals: answer.value, tokens: answer.tokens });
+    }, setError);
+  }, [base]);
+  useEffect(reload, [reload]);
   const create = async () => {
-    await attempt(async () => {
-      const sp = await api<{ id: string; displayName: string }>(`/api/v1/tenants/${props.tenantId}/servicePrincipals`, { body: { displayName: form.name, roles: roleList(form.roles) } });
+    const ok = await attempt(async () => {
+      const sp = await api<{ id: string; displayName: string }>(`${base}/servicePrincipals`, { body: { displayName: form.name, roles: roleList(form.roles) } });
       const token = await api<{ token: string }>("/api/v1/tokens", { body: { servicePrincipalId: sp.id, expiresInDays: Number(form.days) || 30 } });
       setIssued({ name: sp.displayName, token: token.token });
     }, setError);
+    if (ok) reload();
   };
+  const revoke = async (t: Token) => {
+    if (await attempt(() => api(`${base}/tokens/${t.id}`, { method: "DELETE" }), setError)) reload();
+  };
+  const owner = (t: Token) => listing.principals.find((p) => p.id === t.principalId)?.displayName ?? `${t.principalKind} ${t.principalId}`;
   return (
     <>
       <Problem text={error} />
-      <Text>A service principal acts through API tokens (scoped, expiring, revocable; stored hashed).</Text>
+      <Text>A service principal acts through API tokens: scoped, expiring, revocable, stored hashed.</Text>
+      <SimpleTable label="Service principals" headers={["Service principal", "Id"]} empty="No service principals." rows={listing.principals.map((p) => [p.displayName, <Text key="i" size={200} font="monospace">{p.id}</Text>])} />
+      <SimpleTable
+        label="API tokens"
+        headers={["Owner", "Scopes", "Expires", "State", ""]}
+        empty="No API tokens."
+        rows={listing.tokens.map((t) => [owner(t), t.scopes || "the owner's grants", when(t.expiresNs), t.revoked ? "revoked" : "active", t.revoked ? null : <Button key="r" size="small" onClick={() => void revoke(t)}>Revoke</Button>])}
+      />
       <div style={{ display: "flex", gap: 8, alignItems: "end", flexWrap: "wrap" }}>
         <Field label="Service principal name"><Input value={form.name} onChange={(_, d) => setForm({ ...form, name: d.value })} /></Field>
         <Field label="Roles"><Input value={form.roles} onChange={(_, d) => setForm({ ...form, roles: d.value })} /></Field>
