@@ -209,14 +209,18 @@ pub async fn service_principals_of(conn: &mut Conn, scope: &TenantScope) -> Resu
             .fetch_all(&mut *conn)
             .await?;
         for row in &rows {
-            out.push(ServicePrincipal {
-                id: row.try_get("id")?,
-                tenant_id: TenantId::new(row.try_get::<String, _>("tenant_id")?),
-                name: row.try_get("name")?,
-            });
+            out.push(service_principal_from_row(row)?);
         }
     }
     Ok(out)
+}
+
+fn service_principal_from_row(row: &AnyRow) -> Result<ServicePrincipal> {
+    Ok(ServicePrincipal {
+        id: row.try_get("id")?,
+        tenant_id: TenantId::new(row.try_get::<String, _>("tenant_id")?),
+        name: row.try_get("name")?,
+    })
 }
 
 /// Adds a service principal to the tenant in scope.
@@ -244,11 +248,7 @@ pub async fn service_principal(conn: &mut Conn, id: &str) -> Result<ServicePrinc
         .fetch_optional(conn)
         .await?
         .ok_or_else(|| DbError::NotFound(format!("service principal {id}")))?;
-    Ok(ServicePrincipal {
-        id: row.try_get("id")?,
-        tenant_id: TenantId::new(row.try_get::<String, _>("tenant_id")?),
-        name: row.try_get("name")?,
-    })
+    service_principal_from_row(&row)
 }
 
 /// The scope's one tenant, which must be the row's: a write never lands outside its scope.
