@@ -3,7 +3,7 @@ import { useState } from "react";
 import { SessionProvider, useSessionState } from "./session";
 import { SignInPage } from "./pages/SignInPage";
 import { Shell } from "./shell/Shell";
-import { initialTheme, themeOf, type ThemeName } from "./theme";
+import { ThemeNameContext, initialTheme, themeOf, type ThemeName } from "./theme";
 
 export function App() {
   const [theme, setTheme] = useState<ThemeName>(initialTheme);
@@ -14,6 +14,7 @@ export function App() {
     setTheme(next);
   };
   return (
+    <ThemeNameContext.Provider value={theme}>
     <FluentProvider theme={themeOf(theme)} style={{ height: "100%" }} data-theme={theme}>
       {session.kind === "loading" && <Spinner label="Loading Panoptes" style={{ marginTop: "20vh" }} />}
       {session.kind === "signedOut" && <SignInPage reason={session.reason} onSignedIn={reload} />}
@@ -23,5 +24,6 @@ export function App() {
         </SessionProvider>
       )}
     </FluentProvider>
+    </ThemeNameContext.Provider>
   );
 }

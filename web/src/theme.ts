@@ -1,4 +1,5 @@
 import { webDarkTheme, webLightTheme, type Theme } from "@fluentui/react-components";
+import { createContext } from "react";
 
 export type ThemeName = "light" | "dark";
 
@@ -11,3 +12,6 @@ export function initialTheme(): ThemeName {
 export function themeOf(name: ThemeName): Theme {
   return name === "dark" ? webDarkTheme : webLightTheme;
 }
+
+/** The theme in use, for parts drawn outside Fluent (charts). */
+export const ThemeNameContext = createContext<ThemeName>("light");

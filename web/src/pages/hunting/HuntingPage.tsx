@@ -4,12 +4,13 @@ import {
   Button, Dropdown, MessageBar, MessageBarBody, Option, Spinner, Tab, TabList, Text, Title2, Tooltip, makeStyles, tokens,
 } from "@fluentui/react-components";
 import { ArrowDownload20Regular, Bookmark20Regular, History20Regular, Play20Filled, Save20Regular, Stop20Filled } from "@fluentui/react-icons";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useContext, useEffect, useRef, useState } from "react";
 import { ApiError, api } from "../../api/client";
 import type { QueryCheck, QueryDiagnostic, SavedQuery, SchemaTable } from "../../api/types";
 import { useDataStatus } from "../../shell/dataStatus";
 import { useScope } from "../../shell/scope";
 import { useSession } from "../../session";
+import { ThemeNameContext } from "../../theme";
 import { addToHistory, loadHistory, type HistoryEntry } from "./history";
 import { runHunt, type HuntAnswer } from "./hunt";
 import { KqlEditor } from "./KqlEditor";
@@ -39,6 +40,7 @@ const TIMESPANS = [
 
 export function HuntingPage() {
   const styles = useStyles();
+  const themeName = useContext(ThemeNameContext);
   const { me } = useSession();
   const scope = useScope();
   const { report } = useDataStatus();
@@ -190,7 +192,7 @@ export function HuntingPage() {
             {tab === "results" && answer && <ResultsGrid columns={answer.schema} rows={answer.results} />}
             {tab === "results" && !answer && <Text style={{ padding: 8 }}>Run a query to see results from every tenant in scope.</Text>}
             {tab === "chart" && answer?.render && (
-              <ResultChart kind={answer.render.kind} title={answer.render.properties.title} columns={answer.schema} rows={answer.results} dark={document.querySelector("[data-theme=dark]") !== null} />
+              <ResultChart kind={answer.render.kind} title={answer.render.properties.title} columns={answer.schema} rows={answer.results} dark={themeName === "dark"} />
             )}
             {tab === "tenants" && answer && <TenantStatusTable statuses={answer.tenantStatus} />}
           </div>

@@ -1,6 +1,6 @@
 import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from "@fluentui/react-components";
 import type { HuntTenantStatus } from "../../api/types";
-import { statusBadge } from "../settings/TenantsPage";
+import { statusBadge } from "../../shell/statusBadge";
 
 /** Each tenant's outcome of the last run: status, rows, time, and why it failed. */
 export function TenantStatusTable(props: { statuses: HuntTenantStatus[] }) {

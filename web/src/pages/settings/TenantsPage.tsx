@@ -1,7 +1,7 @@
 // Settings › Tenants: every tenant the principal reaches, whether it is in the view, its
 // status and plan; add to or remove from the view; tenant groups; instance admins create tenants.
 import {
-  Badge, Button, Checkbox, Field, Input, MessageBar, MessageBarBody, Switch, Table, TableBody, TableCell,
+  Button, Checkbox, Field, Input, MessageBar, MessageBarBody, Switch, Table, TableBody, TableCell,
   TableHeader, TableHeaderCell, TableRow, Text, Title2, Title3,
 } from "@fluentui/react-components";
 import { useState } from "react";
@@ -9,17 +9,9 @@ import { ApiError, api } from "../../api/client";
 import type { TenantView } from "../../api/types";
 import { useSession } from "../../session";
 import { useScope } from "../../shell/scope";
+import { statusBadge } from "../../shell/statusBadge";
 
 const CAPABILITIES = ["hunting", "detections", "vulnerabilityManagement", "identities", "email", "cases", "dashboards"];
-
-export function statusBadge(tenant: Pick<TenantView, "status" | "message">) {
-  const color = tenant.status === "ok" ? "success" : tenant.status === "unreachable" ? "warning" : "danger";
-  return (
-    <Badge appearance="tint" color={color} title={tenant.message ?? undefined}>
-      {tenant.status === "ok" ? "OK" : tenant.status}
-    </Badge>
-  );
-}
 
 export function TenantsPage() {
   const { me, refresh } = useSession();
