@@ -228,22 +228,7 @@ impl App {
 
     /// The tenants a request names, or the caller's view; requests only narrow.
     async fn requested_tenants(&self, caller: &Caller, request: &HuntRequest) -> Result<Vec<TenantId>> {
-        if let Some(ids) = &request.tenant_ids {
-            let mut ids = ids.clone();
-            ids.sort();
-            ids.dedup();
-            return Ok(ids);
-        }
-        if let Some(group_id) = &request.tenant_group_id {
-            let groups = self.tenant_groups(caller).await?;
-            let (group, _) = groups
-                .into_iter()
-                .find(|(g, _)| &g.id == group_id)
-                .ok_or_else(|| AppError::NotFound(format!("tenant group {group_id}")))?;
-            return Ok(group.members);
-        }
-        let view = self.my_tenants(caller).await?;
-        Ok(view.into_iter().filter(|t| t.in_view).map(|t| TenantId::new(t.tenant_id)).collect())
+        self.requested_tenants_of(caller, request.tenant_ids.as_deref(), request.tenant_group_id.as_deref()).await
     }
 }
 

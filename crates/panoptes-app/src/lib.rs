@@ -5,22 +5,31 @@
 //!
 //! Map: `auth` (passwords, sessions, API tokens, the caller's grants), `tenancy` (tenants, the
 //! multi-tenant view and its per-tenant status), `directory` (users, guests, delegations,
-//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `hunting_schema` (the editor's schema and diagnostics), `saved_queries` (personal and shared hunting queries), `ledger` (recording and
+//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `hunting_schema` (the editor's schema and diagnostics), `saved_queries` (personal and shared hunting queries), `incidents` and `alerts` (the queues and triage, over `queue` for the tenants a list covers, `odata` for its options and `triage` for shared checks), `correlation` (alerts into incidents), `detection_rules`, `detection_runs` and `scheduler` (custom detections), `ledger` (recording and
 //! reading the audit log), `setup` (the first administrator, and the demo instance's tenants and people).
 
+mod alerts;
 mod auth;
 mod clock;
+mod correlation;
+mod detection_rules;
+mod detection_runs;
 mod directory;
 mod error;
 mod federation;
 mod hunting;
 mod hunting_schema;
+mod incidents;
 mod ledger;
+mod odata;
+mod queue;
 mod roles;
 mod saved_queries;
+mod scheduler;
 mod setup;
 mod tenancy;
 mod timespan;
+mod triage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +40,7 @@ use panoptes_eventstore::EventStore;
 use panoptes_query::Engine;
 use panoptes_rbac::Access;
 
+pub use alerts::{AlertView, MoveTarget};
 pub use auth::{NewToken, SignedIn};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{DelegationRequest, NewUser};
@@ -38,10 +48,15 @@ pub use error::{AppError, Result};
 pub use federation::{FederatedIdentity, NewIdentityProvider, ProviderView, SignInProvider};
 pub use hunting::{HuntMode, HuntPart, HuntRequest, HuntResponse, HuntStream};
 pub use hunting_schema::{QueryCheck, QueryDiagnosticView, SchemaColumnView, SchemaTableView};
+pub use incidents::{BulkResult, IncidentView, Page};
+pub use odata::ListOptions;
+pub use queue::QueueScope;
 pub use roles::RoleView;
 pub use saved_queries::{NewSavedQuery, SavedQueryView};
-pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
+pub use scheduler::DetectionConfig;
+pub use setup::{DemoPerson, bootstrap_instance, seed_demo, seed_demo_rules};
 pub use tenancy::{NewTenant, TenantView};
+pub use triage::TriageChanges;
 
 /// Security settings of the instance.
 #[derive(Debug, Clone)]
@@ -75,6 +90,7 @@ pub struct App {
     engine: Engine,
     clock: Arc<dyn Clock>,
     security: SecurityConfig,
+    detection: DetectionConfig,
     /// Hunts run here, apart from the HTTP runtime, so a heavy query never stalls the API.
     query_runtime: tokio::runtime::Handle,
 }
@@ -89,7 +105,7 @@ impl App {
         security: SecurityConfig,
         query_runtime: tokio::runtime::Handle,
     ) -> App {
-        App { db, events, engine, clock, security, query_runtime }
+        App { db, events, engine, clock, security, detection: DetectionConfig::default(), query_runtime }
     }
 
     /// The operational store.

@@ -186,3 +186,84 @@ async fn customer_admin(app: &App, id: &TenantId, name: &str) -> Result<Caller> 
 fn slug(name: &str) -> String {
     name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
 }
+
+/// The demo's detection rules: (name, KQL, title, severity, category, MITRE technique).
+const DEMO_RULES: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "Credential dumping from LSASS",
+        "DeviceProcessEvents | where FileName =~ 'mimikatz.exe' or ProcessCommandLine has 'sekurlsa' \
+         or (ProcessCommandLine has 'lsass' and ProcessCommandLine has_any ('procdump', 'comsvcs')) \
+         | project Timestamp, DeviceId, DeviceName, ReportId, AccountName, AccountDomain, FileName, FolderPath, SHA1, \
+         ProcessCommandLine, InitiatingProcessFileName",
+        "Credential dumping on {{DeviceName}}",
+        "high",
+        "CredentialAccess",
+        "T1003.001",
+    ),
+    (
+        "Remote execution with PsExec or WMI",
+        "DeviceProcessEvents | where FileName in~ ('PsExec.exe', 'PSEXESVC.exe') \
+         or (FileName =~ 'wmic.exe' and ProcessCommandLine has '/node:') \
+         | project Timestamp, DeviceId, DeviceName, ReportId, AccountName, FileName, ProcessCommandLine",
+        "Remote execution on {{DeviceName}} with {{FileName}}",
+        "medium",
+        "LateralMovement",
+        "T1021.002",
+    ),
+    (
+        "Backups and shadow copies deleted",
+        "DeviceProcessEvents | where ProcessCommandLine has_any ('delete shadows', 'delete catalog', 'recoveryenabled') \
+         | project Timestamp, DeviceId, DeviceName, ReportId, AccountName, FileName, ProcessCommandLine",
+        "Recovery inhibited on {{DeviceName}}",
+        "high",
+        "Ransomware",
+        "T1490",
+    ),
+];
+
+/// Installs the demo's detection rules in each customer tenant, due at once, so the first
+/// scheduler tick fills the incident queue from the generated attacks.
+pub async fn seed_demo_rules(app: &App, customers: &[(TenantId, String)]) -> Result<usize> {
+    let now = app.now_ns();
+    let mut tx = app.db.begin().await?;
+    let mut installed = 0;
+    for (tenant, _) in customers {
+        for (name, query, title, severity, category, technique) in DEMO_RULES {
+            let rule = panoptes_db::DetectionRule {
+                id: new_id(),
+                tenant_id: tenant.clone(),
+                display_name: name.to_string(),
+                description: format!("Demo rule: {name}"),
+                is_enabled: true,
+                version: 1,
+                query_text: query.to_string(),
+                mode: "perTenant".into(),
+                tenant_ids: "[]".into(),
+                period: "1H".into(),
+                lookback_ns: 4 * 3_600_000_000_000,
+                alert_title: title.to_string(),
+                alert_description: "{{ProcessCommandLine}}".into(),
+                severity: severity.to_string(),
+                category: category.to_string(),
+                mitre_techniques: format!("[\"{technique}\"]"),
+                recommended_actions: "Isolate the device and reset the account's credentials.".into(),
+                impacted_assets: "[]".into(),
+                max_alerts_per_run: 100,
+                created_by: "Panoptes demo".into(),
+                created_by_id: String::new(),
+                created_ns: now,
+                last_modified_by: "Panoptes demo".into(),
+                last_modified_ns: now,
+                next_run_ns: Some(now),
+                last_run_ns: None,
+                last_run_status: None,
+                last_run_error_code: None,
+                last_run_failure_reason: None,
+            };
+            panoptes_db::insert_detection_rule(&mut tx, &TenantScope::authorized([tenant.clone()]), &rule).await?;
+            installed += 1;
+        }
+    }
+    tx.commit().await.map_err(panoptes_db::DbError::from)?;
+    Ok(installed)
+}

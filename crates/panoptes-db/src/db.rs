@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "0002_federation.sql", include_str!("../migrations/0002_federation.sql")),
     (3, "0003_custom_roles.sql", include_str!("../migrations/0003_custom_roles.sql")),
     (4, "0004_saved_queries.sql", include_str!("../migrations/0004_saved_queries.sql")),
+    (5, "0005_incidents.sql", include_str!("../migrations/0005_incidents.sql")),
 ];
 
 /// The operational store.

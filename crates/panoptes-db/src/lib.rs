@@ -1,5 +1,5 @@
 //! The operational store: tenants, users, groups, service principals, role assignments,
-//! guests, delegations, sessions, API tokens, saved hunting queries, the multi-tenant view and the hash-chained audit
+//! guests, delegations, sessions, API tokens, saved hunting queries, incidents, alerts, detection rules and their runs, the multi-tenant view and the hash-chained audit
 //! ledger. One code path over SQLite (the embedded default, WAL mode) and PostgreSQL through
 //! sqlx's `Any` driver; the migrations use a dialect subset both accept.
 //!
@@ -8,11 +8,15 @@
 //! together). Tenant-owned rows are read and changed under a [`panoptes_domain::TenantScope`];
 //! identity lookups that come before authorization (sign-in, grants of a principal) take ids.
 
+mod alerts;
 mod audit;
 mod db;
+mod detection_rules;
 mod error;
 mod federation;
+mod filter;
 mod grants;
+mod incidents;
 mod principals;
 mod roles;
 mod saved_queries;
@@ -20,17 +24,30 @@ mod sessions;
 mod tenants;
 mod views;
 
+pub use alerts::{
+    Alert, alert, alert_tenant, alerts_of_incident, correlated_incident, insert_alert, insert_alert_entities,
+    list_alerts, update_alert,
+};
 pub use audit::{AuditEntry, NewAuditEntry, append_audit, list_audit, verify_audit};
 pub use db::{Backend, Conn, Db, Tx};
+pub use detection_rules::{
+    DetectionRule, RuleRun, delete_detection_rule, detection_rule, detection_rule_tenant, detection_rules_of,
+    due_detection_rules, insert_detection_rule, insert_rule_run, rule_runs, update_detection_rule,
+};
 pub use error::{DbError, Result};
 pub use federation::{
     IdentityProvider, bind_identity, bound_user, delete_identity_provider, identity_provider, identity_providers_of,
     insert_identity_provider,
 };
+pub use filter::{CompareOp, Filter, FilterValue, ListQuery};
 pub use grants::{
     Assignment, Delegation, DelegationState, Guest, PrincipalKind, assign_role, delegation, delegations_of, grants_of,
     guests_of, insert_delegation, insert_guest, list_assignments, remove_assignment, remove_guest, set_delegation,
     set_guest_state,
+};
+pub use incidents::{
+    Incident, IncidentLogEntry, append_incident_log, incident, incident_log, incident_tenant, insert_incident,
+    list_incidents, next_incident_id, update_incident,
 };
 pub use principals::{
     Group, ServicePrincipal, User, add_group_member, group_in, insert_group, insert_service_principal, insert_user,

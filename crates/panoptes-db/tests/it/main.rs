@@ -5,6 +5,7 @@
 mod audit;
 mod federation;
 mod grants;
+mod incidents;
 mod saved_queries;
 mod tenants;
 

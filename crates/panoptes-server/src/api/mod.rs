@@ -1,8 +1,10 @@
 //! Handlers by resource, and the extractors they share.
 
+mod detection_rules;
 mod directory;
 mod federation;
 mod hunting;
+mod incidents;
 mod roles;
 mod saved_queries;
 mod session;
@@ -65,6 +67,22 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/security/huntingSchema", get(hunting::hunting_schema))
         .route("/api/v1/security/savedQueries", get(saved_queries::list).post(saved_queries::save))
         .route("/api/v1/security/savedQueries/{id}", delete(saved_queries::delete))
+        .route("/api/v1/security/incidents", get(incidents::list_incidents))
+        .route("/api/v1/security/incidents/bulkUpdate", post(incidents::bulk_update_incidents))
+        .route("/api/v1/security/incidents/{id}", get(incidents::get_incident).patch(incidents::update_incident))
+        .route("/api/v1/security/incidents/{id}/comments", post(incidents::comment_incident))
+        .route("/api/v1/security/alerts_v2", get(incidents::list_alerts))
+        .route("/api/v1/security/alerts_v2/bulkUpdate", post(incidents::bulk_update_alerts))
+        .route("/api/v1/security/alerts_v2/{id}", get(incidents::get_alert).patch(incidents::update_alert))
+        .route("/api/v1/security/alerts_v2/{id}/comments", post(incidents::comment_alert))
+        .route("/api/v1/security/alerts_v2/{id}/move", post(incidents::move_alert))
+        .route("/api/v1/security/rules/detectionRules", get(detection_rules::list).post(detection_rules::create))
+        .route(
+            "/api/v1/security/rules/detectionRules/{id}",
+            get(detection_rules::get).patch(detection_rules::update).delete(detection_rules::delete),
+        )
+        .route("/api/v1/security/rules/detectionRules/{id}/run", post(detection_rules::run))
+        .route("/api/v1/security/rules/detectionRules/{id}/runs", get(detection_rules::runs))
         .route("/api/v1/openapi.json", get(|| async { Json(crate::openapi_document()) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ready" }))

@@ -3,6 +3,7 @@
 
 mod access;
 mod console;
+mod detections;
 mod isolation;
 mod oidc;
 mod roles;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use panoptes_app::{App, SecurityConfig, SystemClock, bootstrap_instance, seed_demo};
+use panoptes_app::{App, SecurityConfig, SystemClock, bootstrap_instance, seed_demo, seed_demo_rules};
 use panoptes_db::Db;
 use panoptes_domain::TenantId;
 use panoptes_eventstore::{EventStore, MaintenancePlan, StoreConfig};
@@ -119,7 +119,9 @@ fn serve(instance: Instance, listen: SocketAddr, config: ServerConfig, banner: &
         now_ns,
     );
     let routes = router(instance.app.clone(), config);
+    let app = instance.app.clone();
     instance.http.block_on(async move {
+        let scheduler = app.spawn_scheduler();
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}: is the port free?"))?;
@@ -132,7 +134,9 @@ fn serve(instance: Instance, listen: SocketAddr, config: ServerConfig, banner: &
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .context("serving HTTP")
+        .context("serving HTTP")?;
+        scheduler.abort();
+        anyhow::Ok(())
     })?;
     drop(maintenance);
     instance.store.flush().context("flushing buffered events on shutdown")?;
@@ -177,7 +181,11 @@ pub(crate) fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let admin_password = "panoptes-admin";
     let people = instance.http.block_on(async {
         let admin = bootstrap_instance(&instance.app, "Northwind MSSP", "admin@mssp", admin_password).await?;
-        seed_demo(&instance.app, &admin, &customers).await
+        let people = seed_demo(&instance.app, &admin, &customers).await?;
+        seed_demo_rules(&instance.app, &customers).await?;
+        // The first scheduler pass, before the banner, so the queue is full at first sign-in.
+        instance.app.run_due_rules().await?;
+        Ok::<_, panoptes_app::AppError>(people)
     })?;
     let mut banner = format!(
         "Demo data: {} customer tenants, {} events, {} injected attacks, in {}\nSign in with:\n  {:<28} {:<16} instance administrator of the MSSP tenant\n",
