@@ -286,9 +286,9 @@ test("a session ended on the server sends the console back to sign-in with the r
 
 test("pages of later issues say so honestly, and sign-out returns to the sign-in page", async () => {
   const { page, errors } = analyst;
-  await page.getByRole("link", { name: "Incidents & alerts" }).click();
+  await page.getByRole("link", { name: "Devices" }).click();
   await page.getByText("Not yet available").waitFor();
-  await screenshot(page, "incidents-not-yet");
+  await screenshot(page, "devices-not-yet");
   await page.getByTestId("account").click();
   await page.getByRole("menuitem", { name: "Sign out" }).click();
   await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();

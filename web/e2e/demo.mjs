@@ -47,6 +47,8 @@ export async function startDemo() {
     url,
     /** The generated customer tenants (`id`, `name`), as the generator wrote them down. */
     tenants: generated.tenants.map((t) => ({ id: t.id, name: t.name })),
+    /** The injected attacks (`kind`, `tenant` id, `device_name`, ...). */
+    attacks: generated.attacks,
     /** Ends the server, keeping its log beside the screenshots. */
     stop(artifacts) {
       child.kill("SIGTERM");

@@ -4,13 +4,12 @@
 //! parse and plan against the hunting schema and return the columns alerts are built from.
 
 use panoptes_db::{DetectionRule, RuleRun};
-use panoptes_detect::{CATEGORIES, ImpactedAsset, Schedule, Severity};
 use panoptes_domain::{TenantId, TenantScope};
-use panoptes_query::SchemaCatalog;
 use panoptes_rbac::Permission;
 use serde_json::{Value as Json, json};
 
-use crate::triage::{list_of, list_text};
+use crate::rule_body::{RuleLimits, rule_from_body, text_at};
+use crate::triage::list_of;
 use crate::{App, AppError, Caller, Result, new_id};
 
 const DAY_NS: i64 = 86_400_000_000_000;
@@ -74,26 +73,6 @@ fn run_view(run: &RuleRun) -> Json {
         "errorCode": run.error_code,
         "failureReason": run.failure_reason,
     })
-}
-
-/// Reads a string at a JSON path, or the default.
-fn text_at<'j>(body: &'j Json, path: &[&str]) -> Option<&'j str> {
-    path.iter().try_fold(body, |value, key| value.get(*key)).and_then(Json::as_str)
-}
-
-fn strings_at(body: &Json, path: &[&str], field: &str) -> Result<Vec<String>> {
-    match path.iter().try_fold(body, |value, key| value.get(*key)) {
-        None | Some(Json::Null) => Ok(Vec::new()),
-        Some(Json::Array(items)) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| AppError::BadRequest(format!("`{field}` holds a non-string")))
-            })
-            .collect(),
-        Some(_) => Err(AppError::BadRequest(format!("`{field}` must be a list of strings"))),
-    }
 }
 
 /// Deep-merges `patch` into `base` (objects merge, anything else replaces).
@@ -245,133 +224,11 @@ impl App {
                 plan.name
             )));
         }
-        let display_name = text_at(body, &["displayName"]).unwrap_or_default().trim().to_string();
-        if display_name.is_empty() || display_name.len() > 200 {
-            return Err(AppError::BadRequest("`displayName` must be 1 to 200 characters".into()));
-        }
-        let query_text = text_at(body, &["queryCondition", "queryText"]).unwrap_or_default().to_string();
-        if query_text.trim().is_empty() {
-            return Err(AppError::BadRequest("`queryCondition.queryText` is empty: give the rule its KQL".into()));
-        }
-        let mode = text_at(body, &["queryCondition", "mode"]).unwrap_or("perTenant");
-        if mode != "perTenant" {
-            return Err(AppError::BadRequest(format!(
-                "`queryCondition.mode` `{mode}`: only perTenant rules are available in this version"
-            )));
-        }
-        let retention_ns = plan.retention_days.max(1) * DAY_NS;
-        let schedule = Schedule::parse(
-            text_at(body, &["schedule", "period"]).unwrap_or("1H"),
-            text_at(body, &["schedule", "lookback"]),
-            retention_ns,
-        )?;
-        let columns = self.check_rule_query(&query_text, &schedule)?;
-        let template = |key: &str| text_at(body, &["detectionAction", "alertTemplate", key]);
-        let alert_title = template("title").unwrap_or(&display_name).trim().to_string();
-        let alert_description = template("description").unwrap_or_default().to_string();
-        for placeholder in panoptes_detect::placeholders(&alert_title)
-            .into_iter()
-            .chain(panoptes_detect::placeholders(&alert_description))
-        {
-            if !columns.contains(&placeholder) {
-                return Err(AppError::BadRequest(format!(
-                    "the alert template uses `{{{{{placeholder}}}}}` but the query returns no column `{placeholder}`"
-                )));
-            }
-        }
-        let severity = Severity::parse(template("severity").unwrap_or("medium"))?;
-        let category = template("category").unwrap_or("SuspiciousActivity").to_string();
-        if !CATEGORIES.contains(&category.as_str()) {
-            return Err(AppError::BadRequest(format!(
-                "`category` `{category}` is not one of {}",
-                CATEGORIES.join(", ")
-            )));
-        }
-        let techniques = strings_at(body, &["detectionAction", "alertTemplate", "mitreTechniques"], "mitreTechniques")?;
-        for technique in &techniques {
-            panoptes_detect::check_mitre_technique(technique)?;
-        }
-        let assets_json = body
-            .get("detectionAction")
-            .and_then(|a| a.get("alertTemplate"))
-            .and_then(|t| t.get("impactedAssets"))
-            .cloned()
-            .unwrap_or(Json::Array(Vec::new()));
-        let assets: Vec<ImpactedAsset> = serde_json::from_value(assets_json).map_err(|e| {
-            AppError::BadRequest(format!("`impactedAssets` must be a list of {{\"@odata.type\", \"identifier\"}}: {e}"))
-        })?;
-        for asset in &assets {
-            let kind = asset.kind.rsplit('.').next().unwrap_or_default().trim_end_matches("AssetEntity");
-            if !["device", "user", "mailbox", "impactedDeviceAsset", "impactedUserAsset", "impactedMailboxAsset"]
-                .iter()
-                .any(|k| kind.eq_ignore_ascii_case(k) || asset.kind.ends_with(k))
-            {
-                return Err(AppError::BadRequest(format!(
-                    "impacted asset type `{}` is not device, user or mailbox",
-                    asset.kind
-                )));
-            }
-            if !columns.contains(&asset.identifier) {
-                return Err(AppError::BadRequest(format!(
-                    "impacted asset identifier `{}` is not a column the query returns",
-                    asset.identifier
-                )));
-            }
-        }
-        let max_alerts = body
-            .get("detectionAction")
-            .and_then(|a| a.get("maxAlertsPerRun"))
-            .and_then(Json::as_i64)
-            .unwrap_or(self.detection.max_alerts_per_run)
-            .clamp(1, self.detection.max_alerts_per_run.max(1));
-        Ok(DetectionRule {
-            id: String::new(),
-            tenant_id: tenant.clone(),
-            display_name,
-            description: text_at(body, &["description"]).unwrap_or_default().to_string(),
-            is_enabled: body.get("isEnabled").and_then(Json::as_bool).unwrap_or(true),
-            version: 0,
-            query_text,
-            mode: mode.to_string(),
-            tenant_ids: "[]".into(),
-            period: schedule.period().to_string(),
-            lookback_ns: schedule.lookback_ns,
-            alert_title,
-            alert_description,
-            severity: severity.as_str().into(),
-            category,
-            mitre_techniques: list_text(&techniques),
-            recommended_actions: template("recommendedActions").unwrap_or_default().to_string(),
-            impacted_assets: serde_json::to_string(&assets).unwrap_or_else(|_| "[]".into()),
-            max_alerts_per_run: max_alerts,
-            created_by: String::new(),
-            created_by_id: String::new(),
-            created_ns: 0,
-            last_modified_by: String::new(),
-            last_modified_ns: 0,
-            next_run_ns: None,
-            last_run_ns: None,
-            last_run_status: None,
-            last_run_error_code: None,
-            last_run_failure_reason: None,
-        })
-    }
-
-    /// Plans a rule's KQL against the hunting schema and checks its result columns (and, for
-    /// near-real-time rules, its operators); the result's column names.
-    fn check_rule_query(&self, query: &str, schedule: &Schedule) -> Result<Vec<String>> {
-        let planned = self
-            .engine
-            .plan(query, &SchemaCatalog, self.now_ns())
-            .map_err(|e| AppError::BadRequest(format!("the rule's query does not run: {e}")))?;
-        let columns: Vec<String> = planned.columns().into_iter().map(|(name, _)| name).collect();
-        let ast = panoptes_kql::parse(query).map_err(|d| AppError::BadRequest(d.message.clone()))?;
-        panoptes_detect::check_result_columns(&panoptes_detect::tables_read(&ast), &columns)?;
-        if schedule.is_nrt() {
-            panoptes_detect::is_nrt_eligible(&ast).map_err(|reason| {
-                AppError::BadRequest(format!("this query cannot run near-real-time (period 0): {reason}"))
-            })?;
-        }
-        Ok(columns)
+        let limits = RuleLimits {
+            retention_ns: plan.retention_days.max(1) * DAY_NS,
+            max_alerts_per_run: self.detection.max_alerts_per_run,
+            now_ns: self.now_ns(),
+        };
+        rule_from_body(&self.engine, tenant, body, &limits)
     }
 }

@@ -82,7 +82,7 @@ pub fn roll_up(current: IncidentStatus, alerts: &[AlertSummary]) -> IncidentRoll
         1 => titles.into_iter().next().unwrap_or_default().to_string(),
         _ => format!(
             "Multi-stage incident involving {} on {}",
-            categories.join(" & "),
+            categories.iter().map(|c| humanize(c)).collect::<Vec<_>>().join(" & "),
             match devices.len() {
                 0 | 1 => "one endpoint",
                 _ => "multiple endpoints",
@@ -101,6 +101,20 @@ pub fn roll_up(current: IncidentStatus, alerts: &[AlertSummary]) -> IncidentRoll
         last_activity_ns: alerts.iter().map(|a| a.last_activity_ns).max().unwrap_or(0),
         active_alerts: open.len(),
     }
+}
+
+/// `CredentialAccess` → `Credential access`, as Defender names categories in incident names.
+fn humanize(category: &str) -> String {
+    let mut out = String::with_capacity(category.len() + 4);
+    for (index, c) in category.chars().enumerate() {
+        if index > 0 && c.is_ascii_uppercase() {
+            out.push(' ');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -141,10 +155,13 @@ mod tests {
         let resolved = [alert(AlertStatus::Resolved, Severity::High, "a", "Execution", "ws1")];
         let rollup = roll_up(IncidentStatus::InProgress, &resolved);
         assert_eq!((rollup.status, rollup.severity), (IncidentStatus::Resolved, Severity::High));
-        let reopened = [resolved[0].clone(), alert(AlertStatus::New, Severity::Low, "b", "Impact", "ws2")];
+        let reopened = [resolved[0].clone(), alert(AlertStatus::New, Severity::Low, "b", "CredentialAccess", "ws2")];
         let rollup = roll_up(IncidentStatus::Resolved, &reopened);
         assert_eq!(rollup.status, IncidentStatus::Active);
-        assert_eq!(rollup.display_name, "Multi-stage incident involving Execution & Impact on multiple endpoints");
+        assert_eq!(
+            rollup.display_name,
+            "Multi-stage incident involving Credential access & Execution on multiple endpoints"
+        );
         assert_eq!(rollup.impacted_assets, ["ws1", "ws2"]);
         assert_eq!(roll_up(IncidentStatus::Active, &[]).status, IncidentStatus::Resolved);
     }

@@ -5,9 +5,10 @@
 //!
 //! Map: `enums` (status, severity, classification, determination, categories), `rule`
 //! (schedule, lookback, the save-time checks), `alert` (rows → [`AlertDraft`]), `incident`
-//! (roll-up and naming), `schedule` (due times).
+//! (roll-up and naming), `schedule` (due times), `content` (rule files with their tests).
 
 mod alert;
+mod content;
 mod enums;
 mod error;
 mod incident;
@@ -15,6 +16,7 @@ mod rule;
 mod schedule;
 
 pub use alert::{AlertDraft, Evidence, EvidenceKind, draft_alert, placeholders, render_template};
+pub use content::{ContentRule, Expectation, RuleTest};
 pub use enums::{AlertStatus, CATEGORIES, Classification, Determination, IncidentStatus, Severity};
 pub use error::{DetectError, Result};
 pub use incident::{AlertSummary, IncidentRollup, roll_up};

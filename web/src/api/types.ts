@@ -93,3 +93,126 @@ export interface SavedQuery {
   mine: boolean;
   createdDateTime: string;
 }
+
+/** A tenant's status in a multi-tenant list answer. */
+export interface ListTenantStatus {
+  tenantId: string;
+  tenantName: string;
+  status: string;
+  errorCode?: string | null;
+  message?: string | null;
+}
+
+/** A page of a Graph-shaped queue. */
+export interface Page<T> {
+  value: T[];
+  "@odata.count": number;
+  "@odata.nextLink"?: string;
+  tenantStatus: ListTenantStatus[];
+}
+
+export type Evidence = Record<string, unknown> & { "@odata.type": string };
+
+export interface Alert {
+  id: string;
+  incidentId: string;
+  tenantId: string;
+  tenantName: string;
+  status: "new" | "inProgress" | "resolved";
+  severity: string;
+  classification: string;
+  determination: string;
+  serviceSource: string;
+  detectionSource: string;
+  detectorId: string;
+  title: string;
+  description: string;
+  recommendedActions: string;
+  category: string;
+  assignedTo: string | null;
+  mitreTechniques: string[];
+  createdDateTime: string;
+  lastUpdateDateTime: string;
+  firstActivityDateTime: string;
+  lastActivityDateTime: string;
+  evidence: Evidence[];
+}
+
+export interface IncidentComment {
+  comment: string;
+  createdByDisplayName: string;
+  createdDateTime: string;
+  kind: "comment" | "change";
+  alertId?: string | null;
+}
+
+export interface Incident {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  displayName: string;
+  description: string;
+  status: "active" | "inProgress" | "resolved" | "redirected" | "awaitingAction";
+  severity: string;
+  assignedTo: string | null;
+  classification: string;
+  determination: string;
+  customTags: string[];
+  categories: string[];
+  impactedAssets: string[];
+  serviceSources: string[];
+  detectionSources: string[];
+  activeAlerts: number;
+  alertCount: number;
+  createdDateTime: string;
+  lastUpdateDateTime: string;
+  firstActivityDateTime: string;
+  lastActivityDateTime: string;
+  comments?: IncidentComment[];
+  alerts?: Alert[];
+}
+
+export interface BulkResult {
+  id: string;
+  status: "succeeded" | "failed";
+  errorCode?: string;
+  message?: string;
+}
+
+export interface DetectionRule {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  displayName: string;
+  description: string;
+  isEnabled: boolean;
+  version: number;
+  createdBy: string;
+  lastModifiedBy: string;
+  lastModifiedDateTime: string;
+  queryCondition: { queryText: string; mode: string };
+  schedule: { period: string; lookback: string; nextRunDateTime: string | null };
+  detectionAction: {
+    alertTemplate: {
+      title: string;
+      description: string;
+      severity: string;
+      category: string;
+      mitreTechniques: string[];
+      recommendedActions: string;
+    };
+    maxAlertsPerRun: number;
+  };
+  lastRunDetails: { lastRunDateTime: string | null; status: string | null; failureReason: string | null; errorCode: string | null };
+}
+
+export interface RuleRun {
+  id: string;
+  startedDateTime: string;
+  durationMs: number;
+  status: string;
+  rowCount: number;
+  alertCount: number;
+  rowsOverCap: number;
+  failureReason: string | null;
+}

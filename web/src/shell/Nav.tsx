@@ -8,6 +8,8 @@ import { NotYetPage } from "../pages/NotYetPage";
 // Pages load on first visit: the sign-in page and the shell need none of them.
 const HuntingPage = lazy(() => import("../pages/hunting/HuntingPage").then((m) => ({ default: m.HuntingPage })));
 const TenantsPage = lazy(() => import("../pages/settings/TenantsPage").then((m) => ({ default: m.TenantsPage })));
+const IncidentsRoute = lazy(() => import("../pages/incidents/IncidentsRoute").then((m) => ({ default: m.IncidentsRoute })));
+const RulesPage = lazy(() => import("../pages/rules/RulesPage").then((m) => ({ default: m.RulesPage })));
 const AccessPage = lazy(() => import("../pages/settings/AccessPage").then((m) => ({ default: m.AccessPage })));
 
 interface Entry {
@@ -17,12 +19,12 @@ interface Entry {
 }
 
 const SECTIONS: { title: string; entries: Entry[] }[] = [
-  { title: "Investigation & response", entries: [{ path: "/incidents", label: "Incidents & alerts", page: () => <NotYetPage title="Incidents & alerts" /> }] },
+  { title: "Investigation & response", entries: [{ path: "/incidents", label: "Incidents & alerts", page: IncidentsRoute }] },
   {
     title: "Hunting",
     entries: [
       { path: "/hunting", label: "Advanced hunting", page: HuntingPage },
-      { path: "/rules", label: "Custom detection rules", page: () => <NotYetPage title="Custom detection rules" /> },
+      { path: "/rules", label: "Custom detection rules", page: RulesPage },
     ],
   },
   { title: "Assets", entries: [{ path: "/devices", label: "Devices", page: () => <NotYetPage title="Devices" /> }] },

@@ -5,6 +5,7 @@ mod bench;
 mod generate;
 mod ingest;
 mod kql;
+mod rules;
 mod serve;
 mod serve_config;
 
@@ -24,6 +25,8 @@ pub(crate) struct Cli {
 enum Command {
     /// Run, check and batch-score KQL hunting queries.
     Kql(kql::KqlArgs),
+    /// Check first-party detection rule files and run their tests.
+    Rules(rules::RulesArgs),
     /// Ingest telemetry files into one tenant of an event store.
     Ingest(ingest::IngestArgs),
     /// Generate realistic telemetry with injected attacks for many tenants.
@@ -61,6 +64,7 @@ impl Cli {
     pub(crate) fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
             Command::Kql(args) => kql::run(args),
+            Command::Rules(args) => rules::run(args),
             Command::Ingest(args) => ingest::run(args),
             Command::Generate(args) => generate::run(args),
             Command::Bench(args) => bench::run(args),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use panoptes_app::{App, SecurityConfig, SystemClock, bootstrap_instance, seed_demo, seed_demo_rules};
+use panoptes_app::{App, SecurityConfig, SystemClock, bootstrap_instance, seed_demo};
 use panoptes_db::Db;
 use panoptes_domain::TenantId;
 use panoptes_eventstore::{EventStore, MaintenancePlan, StoreConfig};
@@ -173,6 +173,7 @@ pub(crate) fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if data.join("ops.db").exists() {
         anyhow::bail!("{} already holds an instance: pass a new --data directory for the demo", data.display());
     }
+    let rules = super::rules::embedded_rules()?;
     let instance = open(&data, None)?;
     let generate = GenerateArgs::small(data.join("events"), args.tenants, args.devices, args.days, 200, 1);
     let truth = generate_into(&instance.store, &generate)?;
@@ -182,10 +183,11 @@ pub(crate) fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let people = instance.http.block_on(async {
         let admin = bootstrap_instance(&instance.app, "Northwind MSSP", "admin@mssp", admin_password).await?;
         let people = seed_demo(&instance.app, &admin, &customers).await?;
-        seed_demo_rules(&instance.app, &customers).await?;
+        let tenants: Vec<TenantId> = customers.iter().map(|(id, _)| id.clone()).collect();
+        instance.app.install_content_rules(&tenants, &rules).await?;
         // The first scheduler pass, before the banner, so the queue is full at first sign-in.
         instance.app.run_due_rules().await?;
-        Ok::<_, panoptes_app::AppError>(people)
+        anyhow::Ok(people)
     })?;
     let mut banner = format!(
         "Demo data: {} customer tenants, {} events, {} injected attacks, in {}\nSign in with:\n  {:<28} {:<16} instance administrator of the MSSP tenant\n",

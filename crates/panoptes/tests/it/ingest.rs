@@ -248,6 +248,21 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
         "DeviceProcessEvents | where FileName =~ 'mimikatz.exe' | summarize count() by TenantId",
     );
     assert_eq!(mimikatz, [serde_json::json!({"TenantId": "otrf", "count_": 2})]);
+
+    // The first-party detection rules fire on the recorded attacks.
+    let content = super::content::content_dir();
+    let out = panoptes(&["rules", "check", &content.to_string_lossy(), "--data", &data_arg, "--format", "json"]);
+    let reports: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json report");
+    let fires = |name: &str| -> Vec<String> {
+        let report = reports.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("rule {name}"));
+        report["fires"].as_object().map(|f| f.keys().cloned().collect()).unwrap_or_default()
+    };
+    assert_eq!(fires("LSASS memory dumped with comsvcs.dll"), ["evtx", "otrf"]);
+    assert_eq!(fires("Mimikatz credential theft tool"), ["otrf"]);
+    assert!(fires("Scheduled task created from the command line").contains(&"otrf".to_string()));
+    assert!(fires("bitsadmin transferring a file").contains(&"otrf".to_string()));
+    let firing = reports.iter().filter(|r| r["fires"].as_object().is_some_and(|f| !f.is_empty())).count();
+    assert!(firing >= 6, "{firing} rules fire on the recordings: {reports:#?}");
 }
 
 /// Raw `.evtx` files read through the `evtx` crate give exactly the rows their `evtx_dump`

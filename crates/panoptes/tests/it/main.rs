@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod conformance;
 mod console;
+mod content;
 mod demo;
 mod ingest;
 mod tidy;

@@ -9,6 +9,7 @@ import { ApiError, api } from "../../api/client";
 import type { QueryCheck, QueryDiagnostic, SavedQuery, SchemaTable } from "../../api/types";
 import { useDataStatus } from "../../shell/dataStatus";
 import { useScope } from "../../shell/scope";
+import { navigate } from "../../router";
 import { useSession } from "../../session";
 import { ThemeNameContext } from "../../theme";
 import { addToHistory, loadHistory, type HistoryEntry } from "./history";
@@ -64,6 +65,12 @@ export function HuntingPage() {
   }, []);
   useEffect(loadSaved, [loadSaved]);
   const inFlight = useRef<AbortController | null>(null);
+
+  // A prefilled hunt (from an incident) names its tenant: the scope follows it.
+  useEffect(() => {
+    const wanted = new URLSearchParams(window.location.search).get("tenants");
+    if (wanted) scope.setChoice({ kind: "tenants", tenantIds: wanted.split(",") });
+  }, []);
 
   const canCombine = scope.tenants.length > 1 && scope.tenants.every((t) => t.permissions.includes("crossTenant.analytics"));
   useEffect(() => {
@@ -136,6 +143,7 @@ export function HuntingPage() {
             </Dropdown>
           )}
           <Button icon={<Save20Regular />} disabled={!query.trim()} onClick={() => setSaving(true)}>Save</Button>
+          <Button disabled={!query.trim()} onClick={() => navigate(`/rules?${new URLSearchParams({ new: "1", query }).toString()}`)}>Create detection rule</Button>
           <Button icon={<Bookmark20Regular />} onClick={() => { setShowSaved(!showSaved); setShowHistory(false); }} aria-expanded={showSaved}>
             Saved queries
           </Button>

@@ -1,9 +1,11 @@
 //! `panoptes bench`: measurements that print ratios against real baselines (never timed unit
 //! tests). `hunt`: KQL against DataFusion SQL and DuckDB on generated data, and the string
 //! kernels; `ingest`: durable ingest throughput, bytes on disk and peak memory; `api`: API
-//! requests per second and latency over loopback HTTP.
+//! requests per second and latency over loopback HTTP; `detect`: rule evaluations, scheduler
+//! lag and near-real-time latency.
 
 mod api;
+mod detect;
 mod hunt;
 mod ingest;
 mod kernels;
@@ -26,6 +28,8 @@ enum BenchCommand {
     Ingest(ingest::IngestBenchArgs),
     /// API throughput and latency: a tenant-scoped list call and runHuntingQuery over many tenants.
     Api(api::ApiBenchArgs),
+    /// Detection rules: evaluations per second, scheduler lag per tenant with one heavy tenant, NRT latency.
+    Detect(detect::DetectBenchArgs),
 }
 
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -33,5 +37,6 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<std::process::ExitCode> {
         BenchCommand::Hunt(args) => hunt::run(args),
         BenchCommand::Ingest(args) => ingest::run(args),
         BenchCommand::Api(args) => api::run(args),
+        BenchCommand::Detect(args) => detect::run(args),
     }
 }
