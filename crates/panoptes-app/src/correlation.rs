@@ -97,6 +97,11 @@ impl App {
         incident.service_sources = list_text(&rollup.service_sources);
         incident.detection_sources = list_text(&rollup.detection_sources);
         incident.impacted_assets = list_text(&rollup.impacted_assets);
+        // Links a cross-tenant rule puts on the provider's alerts show on its incident too.
+        let mut tags: Vec<String> = alerts.iter().flat_map(|a| crate::triage::list_of(&a.system_tags)).collect();
+        tags.sort();
+        tags.dedup();
+        incident.system_tags = list_text(&tags);
         incident.active_alerts = rollup.active_alerts as i64;
         incident.alert_count = alerts.len() as i64;
         if !alerts.is_empty() {

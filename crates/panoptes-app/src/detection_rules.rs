@@ -68,6 +68,7 @@ fn run_view(run: &RuleRun) -> Json {
         "windowEnd": datetime(run.window_end_ns),
         "status": run.status,
         "rowCount": run.row_count,
+        "rowsScanned": run.rows_scanned,
         "alertCount": run.alert_count,
         "rowsOverCap": run.rows_over_cap,
         "errorCode": run.error_code,
@@ -127,6 +128,7 @@ impl App {
         let scope = self.authorize(caller, &tenant, Permission::DetectionsManage, "tenant")?;
         let now = self.now_ns();
         let mut rule = self.rule_from_json(&tenant, body).await?;
+        self.check_combined_consent(caller, &rule)?;
         rule.id = new_id();
         rule.created_by = caller.name.clone();
         rule.created_by_id = caller.id.clone();
@@ -153,6 +155,7 @@ impl App {
         let mut merged = rule_view(&current, "");
         merge(&mut merged, patch);
         let mut rule = self.rule_from_json(&current.tenant_id, &merged).await?;
+        self.check_combined_consent(caller, &rule)?;
         let now = self.now_ns();
         rule.id = current.id.clone();
         rule.created_by = current.created_by.clone();

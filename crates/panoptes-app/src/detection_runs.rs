@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use panoptes_db::{Alert, DetectionRule, RuleRun};
-use panoptes_domain::TenantScope;
+use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::ingest::{Format, IngestOptions, convert_records};
-use panoptes_query::{ExecuteOptions, QueryError, StoreCatalog, TableCatalog, TimeWindowCatalog, render};
+use panoptes_query::{ExecuteOptions, QueryError, ResultTable, StoreCatalog, TableCatalog, TimeWindowCatalog, render};
 use serde_json::{Map, Value as Json, json};
 
 use crate::triage::severity_rank;
@@ -19,10 +19,43 @@ use crate::{App, AppError, Result, new_id};
 const DAY_NS: i64 = 86_400_000_000_000;
 
 /// What a successful evaluation found.
-struct Evaluation {
-    rows: i64,
-    alerts: Vec<Alert>,
-    over_cap: i64,
+pub(crate) struct Evaluation {
+    pub(crate) rows: i64,
+    pub(crate) rows_scanned: i64,
+    pub(crate) alerts: Vec<Alert>,
+    pub(crate) over_cap: i64,
+    /// Tenants of a combined rule that no longer allow it (consent withdrawn, suspended).
+    pub(crate) tenants_left_out: usize,
+}
+
+/// Why a run failed: Graph's error code and the reason.
+pub(crate) type RunFailure = (String, String);
+
+/// The alerts a run has raised so far, the rows over its cap, and a note for descriptions.
+#[derive(Default)]
+pub(crate) struct RaisedAlerts {
+    pub(crate) alerts: Vec<Alert>,
+    pub(crate) over_cap: i64,
+    pub(crate) note: String,
+}
+
+pub(crate) fn query_failure(error: QueryError) -> RunFailure {
+    let code = match &error {
+        QueryError::Timeout(_) => "queryTimeout",
+        QueryError::MemoryLimit(_) => "queryLimitsExceeded",
+        _ => "queryExecutionFailed",
+    };
+    (code.to_string(), error.to_string())
+}
+
+pub(crate) fn alert_failure(error: AppError) -> RunFailure {
+    ("alertCreationFailed".to_string(), error.to_string())
+}
+
+/// A result's rows as objects by column name.
+pub(crate) fn rows_of(table: &ResultTable) -> Vec<Map<String, Json>> {
+    let names: Vec<String> = table.columns.iter().map(|(n, _)| n.clone()).collect();
+    render::rows(table).into_iter().map(|row| names.iter().cloned().zip(row).collect()).collect()
 }
 
 impl App {
@@ -48,17 +81,37 @@ impl App {
         } else {
             self.evaluate(&rule, &scope, window, due_ns).await
         };
-        let (status, row_count, alert_count, rows_over_cap, error_code, failure_reason, alerts) = match outcome {
-            Ok(found) => {
-                let status = if found.over_cap > 0 { "partiallyFailed" } else { "completed" };
-                let reason = (found.over_cap > 0).then(|| {
-                    format!("{} rows were over the cap of {} alerts per run", found.over_cap, rule.max_alerts_per_run)
-                });
-                let code = (found.over_cap > 0).then(|| "queryExceededResultSize".to_string());
-                (status, found.rows, found.alerts.len() as i64, found.over_cap, code, reason, found.alerts)
-            }
-            Err((code, reason)) => ("failed", 0, 0, 0, Some(code), Some(reason), Vec::new()),
-        };
+        let (status, (row_count, rows_scanned), alert_count, rows_over_cap, error_code, failure_reason, alerts) =
+            match outcome {
+                Ok(found) => {
+                    let (code, reason) = if found.over_cap > 0 {
+                        let reason = format!(
+                            "{} rows were over the cap of {} alerts per run",
+                            found.over_cap, rule.max_alerts_per_run
+                        );
+                        (Some("queryExceededResultSize".to_string()), Some(reason))
+                    } else if found.tenants_left_out > 0 {
+                        let reason = format!(
+                            "{} tenants were left out: they no longer allow this rule's author cross-tenant analytics, or are suspended",
+                            found.tenants_left_out
+                        );
+                        (Some("partialRowsFailed".to_string()), Some(reason))
+                    } else {
+                        (None, None)
+                    };
+                    let status = if code.is_some() { "partiallyFailed" } else { "completed" };
+                    (
+                        status,
+                        (found.rows, found.rows_scanned),
+                        found.alerts.len() as i64,
+                        found.over_cap,
+                        code,
+                        reason,
+                        found.alerts,
+                    )
+                }
+                Err((code, reason)) => ("failed", (0, 0), 0, 0, Some(code), Some(reason), Vec::new()),
+            };
         let run = RuleRun {
             id: new_id(),
             tenant_id: rule.tenant_id.clone(),
@@ -69,6 +122,7 @@ impl App {
             window_end_ns: window.1,
             status: status.into(),
             row_count,
+            rows_scanned,
             alert_count,
             rows_over_cap,
             error_code,
@@ -96,10 +150,14 @@ impl App {
             Err(other) => return Err(other.into()),
         }
         tx.commit().await.map_err(panoptes_db::DbError::from)?;
-        if !alerts.is_empty()
-            && let Err(error) = self.write_alert_tables(&scope, &alerts)
-        {
-            tracing::warn!(rule_id = %rule.id, %error, "alerts stored but not written to AlertInfo/AlertEvidence");
+        let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<Alert>> = Default::default();
+        for alert in alerts {
+            by_tenant.entry(alert.tenant_id.clone()).or_default().push(alert);
+        }
+        for (tenant, alerts) in by_tenant {
+            if let Err(error) = self.write_alert_tables(&TenantScope::authorized([tenant]), &alerts) {
+                tracing::warn!(rule_id = %rule.id, %error, "alerts stored but not written to AlertInfo/AlertEvidence");
+            }
         }
         Ok(run)
     }
@@ -110,7 +168,10 @@ impl App {
         scope: &TenantScope,
         window: (i64, i64),
         due_ns: i64,
-    ) -> std::result::Result<Evaluation, (String, String)> {
+    ) -> std::result::Result<Evaluation, RunFailure> {
+        if rule.mode == "combined" {
+            return self.evaluate_combined(rule, window, due_ns).await;
+        }
         let store: Arc<dyn TableCatalog> = Arc::new(StoreCatalog::new(self.events.clone(), scope.clone()));
         let catalog = TimeWindowCatalog::new(store, window.0, window.1);
         let engine = self.engine.clone();
@@ -121,48 +182,55 @@ impl App {
             .spawn(async move { engine.execute(&query, &catalog, &options).await })
             .await
             .map_err(|e| ("queryExecutionFailed".to_string(), format!("the query task stopped: {e}")))?;
-        let table = result.map_err(|error| {
-            let code = match &error {
-                QueryError::Timeout(_) => "queryTimeout",
-                QueryError::MemoryLimit(_) => "queryLimitsExceeded",
-                _ => "queryExecutionFailed",
-            };
-            (code.to_string(), error.to_string())
-        })?;
-        let names: Vec<String> = table.columns.iter().map(|(n, _)| n.clone()).collect();
-        let rows: Vec<Map<String, Json>> =
-            render::rows(&table).into_iter().map(|row| names.iter().cloned().zip(row).collect()).collect();
-        let failed = |e: AppError| ("alertCreationFailed".to_string(), e.to_string());
-        let mut tx = self.db.begin().await.map_err(|e| failed(e.into()))?;
-        let mut alerts = Vec::new();
-        let mut over_cap = 0;
-        for row in &rows {
-            if alerts.len() as i64 >= rule.max_alerts_per_run {
-                over_cap += 1;
+        let table = result.map_err(query_failure)?;
+        let rows = rows_of(&table);
+        let mut tx = self.db.begin().await.map_err(|e| alert_failure(e.into()))?;
+        let mut raised = RaisedAlerts::default();
+        self.raise_rows(&mut tx, rule, &rule.tenant_id, &rows.iter().collect::<Vec<_>>(), due_ns, &mut raised).await?;
+        tx.commit().await.map_err(|e| alert_failure(panoptes_db::DbError::from(e).into()))?;
+        Ok(Evaluation {
+            rows: rows.len() as i64,
+            rows_scanned: table.rows_scanned as i64,
+            alerts: raised.alerts,
+            over_cap: raised.over_cap,
+            tenants_left_out: 0,
+        })
+    }
+
+    /// Alerts in `tenant` for result rows, up to the rule's cap of new alerts per run.
+    pub(crate) async fn raise_rows(
+        &self,
+        tx: &mut panoptes_db::Conn,
+        rule: &DetectionRule,
+        tenant: &TenantId,
+        rows: &[&Map<String, Json>],
+        due_ns: i64,
+        raised: &mut RaisedAlerts,
+    ) -> std::result::Result<(), RunFailure> {
+        let scope = TenantScope::authorized([tenant.clone()]);
+        for row in rows {
+            if raised.alerts.len() as i64 >= rule.max_alerts_per_run {
+                raised.over_cap += 1;
                 continue;
             }
-            let (alert, entities) = self.alert_from_row(rule, row, due_ns);
-            if let Some(stored) = self.raise_alert(&mut tx, scope, alert, &entities).await.map_err(failed)? {
-                alerts.push(stored);
+            let (alert, entities) = self.alert_from_row(rule, tenant, row, due_ns, &raised.note);
+            if let Some(stored) = self.raise_alert(tx, &scope, alert, &entities).await.map_err(alert_failure)? {
+                raised.alerts.push(stored);
             }
         }
-        tx.commit().await.map_err(|e| failed(panoptes_db::DbError::from(e).into()))?;
-        Ok(Evaluation { rows: rows.len() as i64, alerts, over_cap })
+        Ok(())
     }
 
     fn alert_from_row(
         &self,
         rule: &DetectionRule,
+        tenant: &TenantId,
         row: &Map<String, Json>,
         due_ns: i64,
+        note: &str,
     ) -> (Alert, Vec<(String, String)>) {
-        let draft = panoptes_detect::draft_alert(
-            &rule.id,
-            rule.tenant_id.as_str(),
-            &rule.alert_title,
-            &rule.alert_description,
-            row,
-        );
+        let draft =
+            panoptes_detect::draft_alert(&rule.id, tenant.as_str(), &rule.alert_title, &rule.alert_description, row);
         let at = row
             .get("Timestamp")
             .and_then(Json::as_str)
@@ -172,7 +240,7 @@ impl App {
         let entities = draft.entities.iter().map(|e| (e.kind.as_str().to_string(), e.value.clone())).collect();
         let alert = Alert {
             id: format!("ea{}", new_id().replace('-', "")),
-            tenant_id: rule.tenant_id.clone(),
+            tenant_id: tenant.clone(),
             incident_id: String::new(),
             detector_id: rule.id.clone(),
             dedup_key: draft.dedup_key,
@@ -185,7 +253,7 @@ impl App {
             service_source: "microsoftDefenderForEndpoint".into(),
             detection_source: "customDetection".into(),
             title: draft.title,
-            description: draft.description,
+            description: format!("{}{note}", draft.description),
             recommended_actions: rule.recommended_actions.clone(),
             category: rule.category.clone(),
             mitre_techniques: rule.mitre_techniques.clone(),

@@ -13,6 +13,7 @@ mod auth;
 mod clock;
 mod content;
 mod correlation;
+mod cross_tenant;
 mod detection_rules;
 mod detection_runs;
 mod directory;

@@ -58,17 +58,38 @@ pub(crate) fn rule_from_body(
         return Err(AppError::BadRequest("`queryCondition.queryText` is empty: give the rule its KQL".into()));
     }
     let mode = text_at(body, &["queryCondition", "mode"]).unwrap_or("perTenant");
-    if mode != "perTenant" {
-        return Err(AppError::BadRequest(format!(
-            "`queryCondition.mode` `{mode}`: only perTenant rules are available in this version"
-        )));
-    }
     let schedule = Schedule::parse(
         text_at(body, &["schedule", "period"]).unwrap_or("1H"),
         text_at(body, &["schedule", "lookback"]),
         limits.retention_ns,
     )?;
     let columns = check_rule_query(engine, &query_text, &schedule, limits.now_ns)?;
+    let tenant_ids = strings_at(body, &["queryCondition", "tenantIds"], "tenantIds")?;
+    match mode {
+        "perTenant" if tenant_ids.is_empty() => {}
+        "perTenant" => {
+            return Err(AppError::BadRequest(
+                "`queryCondition.tenantIds` is for combined rules; a perTenant rule runs in its own tenant".into(),
+            ));
+        }
+        "combined" => {
+            if tenant_ids.is_empty() {
+                return Err(AppError::BadRequest("a combined rule needs `queryCondition.tenantIds`".into()));
+            }
+            if schedule.is_nrt() {
+                return Err(AppError::BadRequest("a combined rule cannot be near-real-time; pick a period".into()));
+            }
+            if !columns.iter().any(|c| c == "TenantId") {
+                return Err(AppError::BadRequest(
+                    "a combined rule's results must keep `TenantId`: each tenant's alert holds only its own rows"
+                        .into(),
+                ));
+            }
+        }
+        other => {
+            return Err(AppError::BadRequest(format!("`queryCondition.mode` `{other}` is not perTenant or combined")));
+        }
+    }
     let template = |key: &str| text_at(body, &["detectionAction", "alertTemplate", key]);
     let alert_title = template("title").unwrap_or(&display_name).trim().to_string();
     let alert_description = template("description").unwrap_or_default().to_string();
@@ -132,7 +153,7 @@ pub(crate) fn rule_from_body(
         version: 0,
         query_text,
         mode: mode.to_string(),
-        tenant_ids: "[]".into(),
+        tenant_ids: list_text(&tenant_ids),
         period: schedule.period().to_string(),
         lookback_ns: schedule.lookback_ns,
         alert_title,

@@ -31,8 +31,12 @@ CREATE TABLE incidents (
     first_activity_ns BIGINT NOT NULL,
     last_activity_ns BIGINT NOT NULL
 );
+-- The queue's default sorts walk these indexes, filtering tenants as they go, so a first page
+-- does not sort every incident of the scope.
 CREATE INDEX incidents_tenant_update ON incidents (tenant_id, last_update_ns);
 CREATE INDEX incidents_update ON incidents (last_update_ns);
+CREATE INDEX incidents_activity ON incidents (last_activity_ns);
+CREATE INDEX incidents_severity ON incidents (severity_rank, last_activity_ns);
 
 CREATE TABLE alerts (
     id TEXT PRIMARY KEY,
@@ -64,6 +68,7 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_tenant_incident ON alerts (tenant_id, incident_id);
 CREATE INDEX alerts_tenant_update ON alerts (tenant_id, last_update_ns);
+CREATE INDEX alerts_created ON alerts (created_ns);
 
 -- The entities correlation matches on (device, user, mailbox, file, ip, url), lowercased.
 CREATE TABLE alert_entities (
@@ -133,6 +138,7 @@ CREATE TABLE rule_runs (
     window_end_ns BIGINT NOT NULL,
     status TEXT NOT NULL,
     row_count BIGINT NOT NULL,
+    rows_scanned BIGINT NOT NULL,
     alert_count BIGINT NOT NULL,
     rows_over_cap BIGINT NOT NULL,
     error_code TEXT,

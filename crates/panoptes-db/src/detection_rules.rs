@@ -259,6 +259,8 @@ pub struct RuleRun {
     pub status: String,
     /// Result rows.
     pub row_count: i64,
+    /// Rows the query read from the tenant's tables (after pruning).
+    pub rows_scanned: i64,
     /// New alerts.
     pub alert_count: i64,
     /// Rows beyond the per-run alert cap.
@@ -274,8 +276,8 @@ pub async fn insert_rule_run(conn: &mut Conn, scope: &TenantScope, run: &RuleRun
     let tenant = single(scope, &run.tenant_id)?;
     sqlx::query(
         "INSERT INTO rule_runs (id, tenant_id, rule_id, started_ns, duration_ms, window_start_ns, window_end_ns, \
-         status, row_count, alert_count, rows_over_cap, error_code, failure_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         status, row_count, rows_scanned, alert_count, rows_over_cap, error_code, failure_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&run.id)
     .bind(tenant.as_str())
@@ -286,6 +288,7 @@ pub async fn insert_rule_run(conn: &mut Conn, scope: &TenantScope, run: &RuleRun
     .bind(run.window_end_ns)
     .bind(&run.status)
     .bind(run.row_count)
+    .bind(run.rows_scanned)
     .bind(run.alert_count)
     .bind(run.rows_over_cap)
     .bind(&run.error_code)
@@ -300,7 +303,7 @@ pub async fn rule_runs(conn: &mut Conn, scope: &TenantScope, rule_id: &str, limi
     let tenant = scope.single().ok_or_else(|| DbError::NotFound(format!("detection rule {rule_id}")))?;
     let rows = sqlx::query(
         "SELECT id, tenant_id, rule_id, started_ns, duration_ms, window_start_ns, window_end_ns, status, row_count, \
-         alert_count, rows_over_cap, error_code, failure_reason FROM rule_runs WHERE tenant_id = $1 AND rule_id = $2 \
+         rows_scanned, alert_count, rows_over_cap, error_code, failure_reason FROM rule_runs WHERE tenant_id = $1 AND rule_id = $2 \
          ORDER BY started_ns DESC, id LIMIT $3",
     )
     .bind(tenant.as_str())
@@ -320,6 +323,7 @@ pub async fn rule_runs(conn: &mut Conn, scope: &TenantScope, rule_id: &str, limi
                 window_end_ns: row.try_get("window_end_ns")?,
                 status: row.try_get("status")?,
                 row_count: row.try_get("row_count")?,
+                rows_scanned: row.try_get("rows_scanned")?,
                 alert_count: row.try_get("alert_count")?,
                 rows_over_cap: row.try_get("rows_over_cap")?,
                 error_code: row.try_get("error_code")?,

@@ -77,6 +77,8 @@ pub struct ResultTable {
     pub truncated: bool,
     /// The `render` hint, if any.
     pub render: Option<RenderHint>,
+    /// Rows the plan's sources produced (after partition and row-group pruning).
+    pub rows_scanned: usize,
 }
 
 impl ResultTable {
@@ -189,7 +191,9 @@ impl Engine {
         let max_rows = self.limits.max_rows;
         let work = async {
             let frame = ctx.execute_logical_plan(planned.plan).await.map_err(execution_error)?;
-            let mut stream = frame.execute_stream().await.map_err(execution_error)?;
+            let physical = frame.create_physical_plan().await.map_err(execution_error)?;
+            let mut stream =
+                datafusion::physical_plan::execute_stream(physical.clone(), ctx.task_ctx()).map_err(execution_error)?;
             let mut batches = Vec::new();
             let mut rows = 0usize;
             let mut truncated = false;
@@ -206,13 +210,30 @@ impl Engine {
                 rows += batch.num_rows();
                 batches.push(batch);
             }
-            Ok((batches, truncated))
+            Ok((batches, truncated, rows_scanned(physical.as_ref())))
         };
-        let (batches, truncated) = tokio::time::timeout(self.limits.timeout, work)
+        let (batches, truncated, rows_scanned) = tokio::time::timeout(self.limits.timeout, work)
             .await
             .map_err(|_| QueryError::Timeout(self.limits.timeout))??;
-        Ok(ResultTable { columns, batches, truncated, render: planned.render })
+        Ok(ResultTable { columns, batches, truncated, render: planned.render, rows_scanned })
     }
+}
+
+/// Rows the leaves of an executed plan (its table scans) produced. In-memory sources (the event
+/// store's buffered rows) keep no metrics: all their rows count as scanned.
+fn rows_scanned(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> usize {
+    use datafusion::datasource::memory::MemorySourceConfig;
+    use datafusion::datasource::source::DataSourceExec;
+    let children = plan.children();
+    if !children.is_empty() {
+        return children.into_iter().map(|child| rows_scanned(child.as_ref())).sum();
+    }
+    if let Some(rows) = plan.metrics().and_then(|m| m.output_rows()) {
+        return rows;
+    }
+    plan.downcast_ref::<DataSourceExec>()
+        .and_then(|exec| exec.data_source().downcast_ref::<MemorySourceConfig>())
+        .map_or(0, |memory| memory.partitions().iter().flatten().map(|batch| batch.num_rows()).sum())
 }
 
 /// The session settings every query runs with (the SQL baseline uses them too, so benchmark

@@ -172,6 +172,7 @@ pub async fn hunt_per_tenant(
                     Some(mut acc) => {
                         acc.batches.extend(table.batches);
                         acc.truncated |= table.truncated;
+                        acc.rows_scanned += table.rows_scanned;
                         acc
                     }
                 });
@@ -215,7 +216,7 @@ fn with_tenant_columns(table: ResultTable, source: &TenantSource) -> ResultTable
             RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).ok()
         })
         .collect();
-    ResultTable { columns, batches, truncated: table.truncated, render: table.render }
+    ResultTable { columns, batches, truncated: table.truncated, render: table.render, rows_scanned: table.rows_scanned }
 }
 
 /// A catalog whose tables are the union of several tenants' tables.

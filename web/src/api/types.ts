@@ -190,7 +190,7 @@ export interface DetectionRule {
   createdBy: string;
   lastModifiedBy: string;
   lastModifiedDateTime: string;
-  queryCondition: { queryText: string; mode: string };
+  queryCondition: { queryText: string; mode: string; tenantIds?: string[] };
   schedule: { period: string; lookback: string; nextRunDateTime: string | null };
   detectionAction: {
     alertTemplate: {
@@ -212,6 +212,7 @@ export interface RuleRun {
   durationMs: number;
   status: string;
   rowCount: number;
+  rowsScanned: number;
   alertCount: number;
   rowsOverCap: number;
   failureReason: string | null;

@@ -3,6 +3,7 @@
 
 mod access;
 mod console;
+mod cross_tenant;
 mod detections;
 mod isolation;
 mod oidc;

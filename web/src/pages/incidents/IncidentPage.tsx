@@ -138,6 +138,7 @@ export function IncidentPage(props: { id: string }) {
               <TableHeaderCell>MITRE techniques</TableHeaderCell>
               <TableHeaderCell>Activity</TableHeaderCell>
               <TableHeaderCell>Hunt</TableHeaderCell>
+              <TableHeaderCell>Move</TableHeaderCell>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -153,6 +154,27 @@ export function IncidentPage(props: { id: string }) {
                   <TableCell>{alert.mitreTechniques.join(", ")}</TableCell>
                   <TableCell>{when(alert.firstActivityDateTime)}</TableCell>
                   <TableCell><Link href={hunt} onClick={(e) => follow(e, hunt)}>Hunt the events</Link></TableCell>
+                  <TableCell>
+                    <Button
+                      size="small"
+                      disabled={busy || alerts.length < 2}
+                      onClick={async () => {
+                        const reason = window.prompt("Why does this alert belong to another incident?");
+                        if (!reason?.trim()) return;
+                        setBusy(true);
+                        try {
+                          await api(`/api/v1/security/alerts_v2/${encodeURIComponent(alert.id)}/move`, { body: { new: true, reason } });
+                          await load();
+                        } catch (e) {
+                          setError(e instanceof ApiError ? e.message : String(e));
+                        } finally {
+                          setBusy(false);
+                        }
+                      }}
+                    >
+                      To a new incident
+                    </Button>
+                  </TableCell>
                 </TableRow>
               );
             })}

@@ -27,7 +27,10 @@ export function ruleBody(fields: RuleFields) {
     displayName: fields.name,
     description: fields.description,
     isEnabled: fields.enabled,
-    queryCondition: { queryText: fields.query },
+    queryCondition:
+      fields.combinedTenants.length > 0
+        ? { queryText: fields.query, mode: "combined", tenantIds: fields.combinedTenants }
+        : { queryText: fields.query, mode: "perTenant" },
     schedule: { period: fields.period, lookback: fields.lookback.trim() || undefined },
     detectionAction: {
       alertTemplate: {
@@ -44,6 +47,8 @@ export function ruleBody(fields: RuleFields) {
 
 export interface RuleFields {
   tenantId: string;
+  /** The tenants a combined (cross-tenant) rule runs over; empty for a per-tenant rule. */
+  combinedTenants: string[];
   name: string;
   description: string;
   enabled: boolean;
@@ -62,6 +67,7 @@ export function fieldsOf(rule: DetectionRule): RuleFields {
   const template = rule.detectionAction.alertTemplate;
   return {
     tenantId: rule.tenantId,
+    combinedTenants: rule.queryCondition.mode === "combined" ? (rule.queryCondition.tenantIds ?? []) : [],
     name: rule.displayName,
     description: rule.description,
     enabled: rule.isEnabled,
@@ -77,12 +83,21 @@ export function fieldsOf(rule: DetectionRule): RuleFields {
   };
 }
 
-export function RuleForm(props: { tenants: TenantView[]; rule?: DetectionRule; query?: string; onDone: () => void; onCancel: () => void }) {
+export function RuleForm(props: {
+  tenants: TenantView[];
+  /** Tenants that allow the user cross-tenant analytics: a combined rule may span them. */
+  consenting: TenantView[];
+  rule?: DetectionRule;
+  query?: string;
+  onDone: () => void;
+  onCancel: () => void;
+}) {
   const [fields, setFields] = useState<RuleFields>(() =>
     props.rule
       ? fieldsOf(props.rule)
       : {
           tenantId: props.tenants[0]?.tenantId ?? "",
+          combinedTenants: [],
           name: "",
           description: "",
           enabled: true,
@@ -135,6 +150,20 @@ export function RuleForm(props: { tenants: TenantView[]; rule?: DetectionRule; q
         </Field>
         <Switch label="Enabled" checked={fields.enabled} onChange={(_, d) => set({ enabled: d.checked })} />
       </div>
+      {props.consenting.length > 1 && (
+        <Field label="Runs over" hint="Combined: one query over the data of the chosen tenants; each gets an alert with its own rows only. The query must keep TenantId.">
+          <Dropdown
+            aria-label="Combined tenants"
+            multiselect
+            placeholder="The rule's own tenant (per tenant)"
+            selectedOptions={fields.combinedTenants}
+            value={fields.combinedTenants.length === 0 ? "" : `Combined over ${fields.combinedTenants.length} tenants`}
+            onOptionSelect={(_, d) => set({ combinedTenants: d.selectedOptions })}
+          >
+            {props.consenting.map((t) => <Option key={t.tenantId} value={t.tenantId}>{t.tenantName}</Option>)}
+          </Dropdown>
+        </Field>
+      )}
       <Field label="Description">
         <Input aria-label="Rule description" value={fields.description} onChange={(_, d) => set({ description: d.value })} />
       </Field>

@@ -71,6 +71,7 @@ export function RulesPage() {
       {editing !== null && (
         <RuleForm
           tenants={manageable}
+          consenting={me.tenants.filter((t) => t.permissions.includes("crossTenant.analytics") && t.permissions.includes("hunting.run"))}
           rule={editing === "new" ? undefined : editing}
           query={location.search.get("query") ?? undefined}
           onCancel={closeForm}
@@ -103,7 +104,12 @@ export function RulesPage() {
               const manages = manageable.some((t) => t.tenantId === rule.tenantId);
               return (
                 <TableRow key={rule.id} data-rule={rule.displayName} data-tenant={rule.tenantName}>
-                  <TableCell><Text weight="semibold">{rule.displayName}</Text><br /><Text size={200}>{rule.createdBy}</Text></TableCell>
+                  <TableCell>
+                    <Text weight="semibold">{rule.displayName}</Text>
+                    {rule.queryCondition.mode === "combined" && <Badge appearance="tint" color="brand" style={{ marginLeft: 6 }}>cross-tenant · {rule.queryCondition.tenantIds?.length ?? 0}</Badge>}
+                    <br />
+                    <Text size={200}>{rule.createdBy}</Text>
+                  </TableCell>
                   <TableCell>{rule.tenantName}</TableCell>
                   <TableCell>{severityBadge(rule.detectionAction.alertTemplate.severity)}</TableCell>
                   <TableCell>{PERIODS.find((p) => p.value === rule.schedule.period)?.label ?? rule.schedule.period}</TableCell>
@@ -151,6 +157,7 @@ export function RulesPage() {
                 <TableHeaderCell>Status</TableHeaderCell>
                 <TableHeaderCell>Duration</TableHeaderCell>
                 <TableHeaderCell>Rows</TableHeaderCell>
+                <TableHeaderCell>Rows scanned</TableHeaderCell>
                 <TableHeaderCell>New alerts</TableHeaderCell>
                 <TableHeaderCell>Reason</TableHeaderCell>
               </TableRow>
@@ -162,6 +169,7 @@ export function RulesPage() {
                   <TableCell>{runBadge(run.status)}</TableCell>
                   <TableCell>{run.durationMs} ms</TableCell>
                   <TableCell>{run.rowCount}</TableCell>
+                  <TableCell>{run.rowsScanned.toLocaleString()}</TableCell>
                   <TableCell>{run.alertCount}</TableCell>
                   <TableCell>{run.failureReason ?? ""}</TableCell>
                 </TableRow>

@@ -2,7 +2,8 @@
 //! telemetry, one tenant about 10× heavier than the others. Prints rule evaluations per second
 //! for a pass where every rule is due at once, the scheduler lag (run start − due time) per
 //! tenant for that pass — the heavy tenant against the rest — and the ingest-to-alert latency of
-//! a near-real-time rule while the scheduler runs.
+//! a near-real-time rule while the scheduler runs; then the incident queue's list calls over
+//! 100,000 incidents (filters, sorts, deep pages).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ pub(crate) struct DetectBenchArgs {
     /// Matching events ingested to time the near-real-time rule.
     #[arg(long, default_value_t = 5)]
     nrt_events: usize,
+    /// Incidents in the queue measurement.
+    #[arg(long, default_value_t = 100_000)]
+    incidents: usize,
 }
 
 fn percentile(values: &mut [f64], q: f64) -> f64 {
@@ -192,6 +196,97 @@ pub(crate) fn run(args: DetectBenchArgs) -> anyhow::Result<std::process::ExitCod
         percentile(&mut sorted, 0.5),
         percentile(&mut sorted, 1.0)
     );
+    queue(&instance, &app, &customers, args.incidents)?;
     std::fs::remove_dir_all(&args.dir).ok();
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The incident queue over many incidents: pages deep in the list, sorted and filtered on the
+/// server, as the analyst (who reaches all tenants but two) asks for them.
+fn queue(
+    instance: &crate::cli::serve::Instance,
+    app: &panoptes_app::App,
+    customers: &[(TenantId, String)],
+    count: usize,
+) -> anyhow::Result<()> {
+    let severities = ["informational", "low", "medium", "high"];
+    let statuses = ["active", "inProgress", "resolved"];
+    let started = Instant::now();
+    instance.http.block_on(async {
+        let mut tx = app.db().begin().await?;
+        for index in 0..count {
+            let (tenant, _) = &customers[index % customers.len()];
+            let at = 1_790_000_000_000_000_000 + index as i64 * 1_000_000_000;
+            let incident = panoptes_db::Incident {
+                id: format!("q{index}"),
+                tenant_id: tenant.clone(),
+                display_name: format!("Queued incident {index}"),
+                description: String::new(),
+                status: statuses[index % 3].into(),
+                severity: severities[index % 4].into(),
+                severity_rank: (index % 4) as i64,
+                classification: None,
+                determination: None,
+                assigned_to: (index % 5 == 0).then(|| "analyst@mssp".to_string()),
+                custom_tags: if index % 7 == 0 { r#"["vip"]"#.into() } else { "[]".into() },
+                system_tags: "[]".into(),
+                categories: r#"["Execution"]"#.into(),
+                service_sources: "[]".into(),
+                detection_sources: r#"["customDetection"]"#.into(),
+                impacted_assets: "[]".into(),
+                active_alerts: 1,
+                alert_count: 1,
+                redirect_incident_id: None,
+                created_ns: at,
+                last_update_ns: at,
+                first_activity_ns: at,
+                last_activity_ns: at,
+            };
+            panoptes_db::insert_incident(&mut tx, &TenantScope::local_operator([tenant.clone()]), &incident).await?;
+        }
+        tx.commit().await.map_err(panoptes_db::DbError::from)?;
+        anyhow::Ok(())
+    })?;
+    let inserted = started.elapsed().as_secs_f64();
+    let caller = instance.http.block_on(app.sign_in("analyst@mssp", "panoptes-demo", "bench"))?.caller;
+    println!("incident queue: {count} incidents stored in {inserted:.1} s; the analyst's list calls (50 per page):");
+    let cases = [
+        ("newest first, first page", None, "lastActivityDateTime desc", 0),
+        ("newest first, page 1,000", None, "lastActivityDateTime desc", 50_000),
+        (
+            "open, high-medium-low, by severity",
+            Some("status in ('active', 'inProgress') and severity in ('high', 'medium', 'low')"),
+            "severity desc, lastActivityDateTime desc",
+            0,
+        ),
+        (
+            "tagged vip, assigned to me",
+            Some("customTags/any(t: t eq 'vip') and assignedTo eq 'analyst@mssp'"),
+            "lastActivityDateTime desc",
+            0,
+        ),
+        ("name contains, deep page", Some("contains(displayName, 'incident 9')"), "displayName asc", 2_000),
+    ];
+    for (label, filter, order, skip) in cases {
+        let options = panoptes_app::ListOptions {
+            filter: filter.map(str::to_string),
+            order_by: Some(order.to_string()),
+            top: Some(50),
+            skip: Some(skip),
+        };
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..10 {
+            let call = Instant::now();
+            let page = instance.http.block_on(app.list_incidents(&caller, &Default::default(), &options, false))?;
+            times.push(call.elapsed().as_secs_f64() * 1000.0);
+            total = page.count;
+        }
+        println!(
+            "  {label:<38} {total:>7} match  p50 {:>6.1} ms  max {:>6.1} ms",
+            percentile(&mut times, 0.5),
+            percentile(&mut times, 1.0)
+        );
+    }
+    Ok(())
 }
