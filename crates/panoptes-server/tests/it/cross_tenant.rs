@@ -85,10 +85,7 @@ async fn a_password_spray_over_three_tenants_alerts_each_with_its_own_rows_and_l
         assert!(text.contains(account), "{text}");
         for (other, _, other_account) in &customers {
             if other != id {
-                assert!(
-                    !text.contains(*other_account) && !text.contains(other.as_str()),
-                    "{other} leaked: {text}"
-                );
+                assert!(!text.contains(*other_account) && !text.contains(other.as_str()), "{other} leaked: {text}");
             }
         }
         assert!(text.contains("also fired in 2 other tenants"), "{text}");

@@ -2,6 +2,7 @@
 //! store on disk, real argon2 and real KQL. Each test builds its own instance.
 
 mod access;
+mod bulk;
 mod console;
 mod cross_tenant;
 mod detections;
