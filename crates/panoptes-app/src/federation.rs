@@ -53,6 +53,8 @@ pub struct ProviderView {
 pub struct SignInProvider {
     /// Its id.
     pub id: String,
+    /// The tenant whose users it signs in.
+    pub tenant_id: TenantId,
     /// Issuer URL.
     pub issuer: String,
     /// Client id.
@@ -112,7 +114,7 @@ impl App {
             display_name: new.display_name.trim().to_string(),
             issuer,
             client_id: new.client_id.trim().to_string(),
-            client_secret: new.client_secret,
+            client_secret: self.secrets.seal(&new.client_secret)?,
             username_claim: new.username_claim.unwrap_or_else(|| "email".into()),
             enabled: true,
             created_ns: self.now_ns(),
@@ -148,10 +150,11 @@ impl App {
         let mut conn = self.db.conn().await?;
         match panoptes_db::identity_provider(&mut conn, id).await? {
             Some(p) if p.enabled => Ok(SignInProvider {
+                client_secret: self.secrets.open(&p.client_secret)?,
                 id: p.id,
+                tenant_id: p.tenant_id,
                 issuer: p.issuer,
                 client_id: p.client_id,
-                client_secret: p.client_secret,
                 username_claim: p.username_claim,
             }),
             _ => Err(AppError::NotFound(format!("identity provider {id}"))),

@@ -5,7 +5,7 @@
 //!
 //! Map: `auth` (passwords, sessions, API tokens, the caller's grants), `tenancy` (tenants, the
 //! multi-tenant view and its per-tenant status), `directory` (users, guests, delegations,
-//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `hunting` (runHuntingQuery across tenants), `hunting_schema` (the editor's schema and diagnostics), `saved_queries` (personal and shared hunting queries), `incidents` and `alerts` (the queues and triage, over `queue` for the tenants a list covers, `odata` for its options and `triage` for shared checks), `correlation` (alerts into incidents), `detection_rules`, `detection_runs` and `scheduler` (custom detections), `ledger` (recording and
+//! service principals), `roles` (built-in and named custom roles), `federation` (tenants' OpenID providers and federated sign-in), `oidc_flows` (sign-ins in progress), `secrets` (sealing stored secrets), `hunting` (runHuntingQuery across tenants), `hunting_schema` (the editor's schema and diagnostics), `saved_queries` (personal and shared hunting queries), `incidents` and `alerts` (the queues and triage, over `queue` for the tenants a list covers, `odata` for its options and `triage` for shared checks), `correlation` (alerts into incidents), `detection_rules`, `detection_runs` and `scheduler` (custom detections), `ledger` (recording and
 //! reading the audit log), `setup` (the first administrator, and the demo instance's tenants and people).
 
 mod alerts;
@@ -24,11 +24,13 @@ mod hunting_schema;
 mod incidents;
 mod ledger;
 mod odata;
+mod oidc_flows;
 mod queue;
 mod roles;
 mod rule_body;
 mod saved_queries;
 mod scheduler;
+mod secrets;
 mod setup;
 mod tenancy;
 mod timespan;
@@ -58,6 +60,7 @@ pub use queue::QueueScope;
 pub use roles::RoleView;
 pub use saved_queries::{NewSavedQuery, SavedQueryView};
 pub use scheduler::DetectionConfig;
+pub use secrets::SecretBox;
 pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
 pub use tenancy::{NewTenant, TenantView};
 pub use triage::TriageChanges;
@@ -95,6 +98,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     security: SecurityConfig,
     detection: DetectionConfig,
+    /// Seals secrets kept in the operational store.
+    secrets: SecretBox,
     /// Hunts run here, apart from the HTTP runtime, so a heavy query never stalls the API.
     query_runtime: tokio::runtime::Handle,
 }
@@ -109,7 +114,22 @@ impl App {
         security: SecurityConfig,
         query_runtime: tokio::runtime::Handle,
     ) -> App {
-        App { db, events, engine, clock, security, detection: DetectionConfig::default(), query_runtime }
+        App {
+            db,
+            events,
+            engine,
+            clock,
+            security,
+            detection: DetectionConfig::default(),
+            secrets: SecretBox::ephemeral(),
+            query_runtime,
+        }
+    }
+
+    /// Seals stored secrets with the instance's key (without it, a key made for this process).
+    pub fn with_secrets(mut self, secrets: SecretBox) -> App {
+        self.secrets = secrets;
+        self
     }
 
     /// The operational store.

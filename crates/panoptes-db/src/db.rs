@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "0003_custom_roles.sql", include_str!("../migrations/0003_custom_roles.sql")),
     (4, "0004_saved_queries.sql", include_str!("../migrations/0004_saved_queries.sql")),
     (5, "0005_incidents.sql", include_str!("../migrations/0005_incidents.sql")),
+    (6, "0006_oidc_flows.sql", include_str!("../migrations/0006_oidc_flows.sql")),
 ];
 
 /// The operational store.

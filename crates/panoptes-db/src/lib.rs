@@ -17,6 +17,7 @@ mod federation;
 mod filter;
 mod grants;
 mod incidents;
+mod oidc_flows;
 mod principals;
 mod roles;
 mod saved_queries;
@@ -49,6 +50,7 @@ pub use incidents::{
     Incident, IncidentLogEntry, append_incident_log, incident, incident_log, incident_tenant, insert_incident,
     list_incidents, next_incident_id, update_incident,
 };
+pub use oidc_flows::{OidcFlow, delete_oidc_flows_before, insert_oidc_flow, take_oidc_flow};
 pub use principals::{
     Group, ServicePrincipal, User, add_group_member, group_in, insert_group, insert_service_principal, insert_user,
     record_sign_in_failure, reset_sign_in_failures, service_principal, service_principals_of, set_password_hash,

@@ -1,11 +1,11 @@
 //! OpenID Connect relying party: authorization code with PKCE (S256), state bound to the
 //! browser by a short-lived cookie, nonce, and the ID token verified (issuer, audience,
 //! signature from the provider's JWKS, expiry) by `openidconnect`. What the token proves goes
-//! to `App::sign_in_federated`, which decides who that is in Panoptes.
+//! to `App::sign_in_federated`, which decides who that is in Panoptes. The sign-in's state,
+//! PKCE verifier and nonce are kept by the app (`App::begin_oidc_flow`), not here.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
@@ -14,24 +14,23 @@ use openidconnect::{
 };
 use panoptes_app::{AppError, FederatedIdentity, SignInProvider};
 
-/// How long a started sign-in may take.
-const PENDING_FOR: Duration = Duration::from_secs(600);
-
-/// A sign-in between the redirect to the provider and its callback.
-#[derive(Debug)]
-struct Pending {
-    provider_id: String,
-    verifier: String,
-    nonce: String,
-    started: Instant,
-}
-
-/// Sign-ins in progress, keyed by their `state`.
+/// The relying party's side of sign-ins: one HTTP client (and its connection pool) for every
+/// provider, made at first use.
 #[derive(Debug, Default)]
 pub(crate) struct Flows {
-    pending: Mutex<HashMap<String, Pending>>,
-    /// One HTTP client (and its connection pool) for every provider, made at first use.
     http: OnceLock<reqwest::Client>,
+}
+
+/// A sign-in just started: where to send the browser, and what the callback will need.
+pub(crate) struct Started {
+    /// The provider's authorization URL.
+    pub(crate) url: String,
+    /// The `state` the browser brings back.
+    pub(crate) state: String,
+    /// The PKCE verifier.
+    pub(crate) verifier: String,
+    /// The ID token's expected nonce.
+    pub(crate) nonce: String,
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
@@ -81,9 +80,8 @@ impl Flows {
         Ok(self.http.get_or_init(|| http))
     }
 
-    /// The provider's authorization URL for a new sign-in, and the `state` the browser must
-    /// bring back.
-    pub(crate) async fn start(&self, provider: &SignInProvider, redirect: &str) -> Result<(String, String), AppError> {
+    /// A new sign-in at `provider`.
+    pub(crate) async fn start(&self, provider: &SignInProvider, redirect: &str) -> Result<Started, AppError> {
         let (client, scopes) = client_for(provider, redirect, self.http()?).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -93,25 +91,12 @@ impl Flows {
             request = request.add_scope(Scope::new(scope));
         }
         let (url, state, nonce) = request.url();
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.retain(|_, p| p.started.elapsed() < PENDING_FOR);
-        pending.insert(
-            state.secret().clone(),
-            Pending {
-                provider_id: provider.id.clone(),
-                verifier: verifier.secret().clone(),
-                nonce: nonce.secret().clone(),
-                started: Instant::now(),
-            },
-        );
-        Ok((url.to_string(), state.secret().clone()))
-    }
-
-    /// The provider id of a pending sign-in, consuming it (a state works once).
-    pub(crate) fn take(&self, state: &str) -> Option<(String, String, String)> {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let found = pending.remove(state)?;
-        (found.started.elapsed() < PENDING_FOR).then_some((found.provider_id, found.verifier, found.nonce))
+        Ok(Started {
+            url: url.to_string(),
+            state: state.secret().clone(),
+            verifier: verifier.secret().clone(),
+            nonce: nonce.secret().clone(),
+        })
     }
 
     /// Redeems the code and verifies the ID token; returns who it proves.

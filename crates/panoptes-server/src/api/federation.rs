@@ -62,7 +62,13 @@ pub(super) async fn start(
     Path(provider): Path<String>,
 ) -> ApiResult<Response> {
     let provider = state.app.sign_in_provider(&provider).await.map_err(fail(&id.0))?;
-    let (url, flow) = state.oidc.start(&provider, &redirect_uri(&state)).await.map_err(fail(&id.0))?;
+    let started = state.oidc.start(&provider, &redirect_uri(&state)).await.map_err(fail(&id.0))?;
+    state
+        .app
+        .begin_oidc_flow(&provider, &started.state, &started.verifier, &started.nonce)
+        .await
+        .map_err(fail(&id.0))?;
+    let (url, flow) = (started.url, started.state);
     let flow_cookie = format!("{FLOW_COOKIE}={flow}; HttpOnly; SameSite=Lax; Path=/api/v1/auth/oidc; Max-Age=600");
     with_cookie(&state, Redirect::to(&url).into_response(), &flow_cookie, &id.0)
 }
@@ -95,8 +101,10 @@ pub(super) async fn callback(
         return Err(refuse("this sign-in was not started in this browser; start it again".into()));
     }
     let (provider_id, verifier, nonce) = state
-        .oidc
-        .take(&flow)
+        .app
+        .take_oidc_flow(&flow)
+        .await
+        .map_err(fail(&id.0))?
         .ok_or_else(|| refuse("the sign-in expired or was already used; start it again".into()))?;
     let provider = state.app.sign_in_provider(&provider_id).await.map_err(fail(&id.0))?;
     let identity =

@@ -154,3 +154,46 @@ async fn identity_providers_belong_to_their_tenant() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// The client secret is sealed in the database, and a sign-in in progress lives in the database
+/// (so a restarted server finishes it), works once, and ends after ten minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_secrets_are_sealed_and_sign_ins_in_progress_outlive_the_process() {
+    let instance = instance().await;
+    let admin = Client::sign_in(&instance.router, "admin@provider", ADMIN_PASSWORD).await;
+    let (tenant, tenant_admin) = super::tenant_with_events(&instance, &admin, "Contoso", &[]).await;
+    let body = json!({"displayName": "IdP", "issuer": "https://idp.example.org", "clientId": "c",
+        "clientSecret": "very-secret-client-secret"});
+    let added = tenant_admin.post(&format!("/api/v1/tenants/{tenant}/identityProviders"), body).await;
+    let id = added.body["provider"]["id"].as_str().expect("id").to_string();
+    let mut conn = instance.app.db().conn().await.expect("conn");
+    let stored = panoptes_db::identity_provider(&mut conn, &id).await.expect("read").expect("row");
+    assert!(stored.client_secret.starts_with("sealed:v1:"), "{}", stored.client_secret);
+    assert!(!stored.client_secret.contains("very-secret"), "{}", stored.client_secret);
+    let provider = instance.app.sign_in_provider(&id).await.expect("provider");
+    assert_eq!(provider.client_secret, "very-secret-client-secret");
+
+    // Two app processes over one database and one key: the second finishes what the first began.
+    let key = [9u8; 32];
+    let first = instance.app.clone().with_secrets(panoptes_app::SecretBox::new(key));
+    let second = instance.app.clone().with_secrets(panoptes_app::SecretBox::new(key));
+    first.begin_oidc_flow(&provider, "state-1", "verifier-1", "nonce-1").await.expect("begin");
+    first.begin_oidc_flow(&provider, "state-2", "verifier-2", "nonce-2").await.expect("begin");
+    let taken = second.take_oidc_flow("state-1").await.expect("take");
+    assert_eq!(taken, Some((id.clone(), "verifier-1".into(), "nonce-1".into())));
+    assert_eq!(second.take_oidc_flow("state-1").await.expect("take"), None, "a state works once");
+    assert_eq!(second.take_oidc_flow("forged").await.expect("take"), None);
+    // A key other than the one that sealed it cannot open it.
+    first.begin_oidc_flow(&provider, "state-3", "verifier-3", "nonce-3").await.expect("begin");
+    assert!(
+        instance
+            .app
+            .clone()
+            .with_secrets(panoptes_app::SecretBox::new([1; 32]))
+            .take_oidc_flow("state-3")
+            .await
+            .is_err()
+    );
+    instance.clock.advance(std::time::Duration::from_secs(601));
+    assert_eq!(second.take_oidc_flow("state-2").await.expect("take"), None, "ten minutes at most");
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use panoptes_app::{App, SecurityConfig, SystemClock, bootstrap_instance, seed_demo};
+use panoptes_app::{App, SecretBox, SecurityConfig, SystemClock, bootstrap_instance, seed_demo};
 use panoptes_db::Db;
 use panoptes_domain::TenantId;
 use panoptes_eventstore::{EventStore, MaintenancePlan, StoreConfig};
@@ -105,8 +105,32 @@ pub(crate) fn open(data: &Path, database: Option<&str>) -> anyhow::Result<Instan
         Arc::new(SystemClock),
         SecurityConfig::default(),
         query.handle().clone(),
-    );
+    )
+    .with_secrets(secret_key(data)?);
     Ok(Instance { app, store, http, _query: query })
+}
+
+/// The key that seals secrets in the operational store: `PANOPTES_SECRET_KEY` (64 hex digits),
+/// else `<data>/secret.key`, made on first start and readable by the owner only.
+fn secret_key(data: &Path) -> anyhow::Result<SecretBox> {
+    if let Ok(hex) = std::env::var("PANOPTES_SECRET_KEY") {
+        return SecretBox::from_hex(&hex).context("PANOPTES_SECRET_KEY");
+    }
+    let path = data.join("secret.key");
+    if !path.exists() {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        file.write_all(SecretBox::generate_hex()?.as_bytes())?;
+        file.sync_all()?;
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    SecretBox::from_hex(&text).with_context(|| format!("{} is not a key; restore it from your backup", path.display()))
 }
 
 fn serve(instance: Instance, listen: SocketAddr, config: ServerConfig, banner: &str) -> anyhow::Result<ExitCode> {
