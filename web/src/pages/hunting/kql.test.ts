@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SchemaTable } from "../../api/types";
-import { classifyWord, completionContext, completions } from "./kql";
+import { classifyWord, completionContext, completions, definedColumns } from "./kql";
 
 const tables: SchemaTable[] = [
   { name: "DeviceProcessEvents", description: "", tenantsWithData: [], columns: [{ name: "ProcessCommandLine", type: "string" }, { name: "Timestamp", type: "datetime" }] },
@@ -50,5 +50,16 @@ describe("highlighting classes", () => {
     expect(classifyWord("count", true, names)).toBe("function");
     expect(classifyWord("by", false, names)).toBe("keyword");
     expect(classifyWord("MyColumn", false, names)).toBe("variable");
+  });
+});
+
+describe("columns defined in the query", () => {
+  it("complete after extend, project, summarize and project-rename define them", () => {
+    const text = "DeviceProcessEvents | extend Lower = tolower(FileName), Len = strlen(FileName) | summarize Runs = count() by Lower | where ";
+    expect(definedColumns(text, text.length)).toEqual(["Lower", "Len", "Runs"]);
+    const options = completions(`${text}Ru`, text.length + 2, tables).options.map((o) => o.label);
+    expect(options[0]).toBe("Runs");
+    expect(definedColumns("T | where A == 1", 16)).toEqual([]);
+    expect(definedColumns("let x = 1; T | extend Y = 2", 27)).toEqual(["Y"]);
   });
 });

@@ -77,6 +77,19 @@ export function tablesInScope(text: string, pos: number, tables: readonly Schema
   return tables.filter((t) => names.has(t.name));
 }
 
+/** Columns the statement defines before `pos` (`extend X = ...`, `project Y = ...`,
+ * `summarize N = count() by ...`, `project-rename New = Old`), so they complete after the fact. */
+export function definedColumns(text: string, pos: number): string[] {
+  const statementStart = text.lastIndexOf(";", pos - 1) + 1;
+  const statement = text.slice(statementStart, pos);
+  const found: string[] = [];
+  const pattern = /(?:\b(?:extend|project|summarize|project-rename)\s+|,\s*)([A-Za-z_]\w*)\s*=(?!=)/g;
+  for (const match of statement.matchAll(pattern)) {
+    if (!found.includes(match[1])) found.push(match[1]);
+  }
+  return found;
+}
+
 /** Candidates at `pos`, best first; `word` filters by prefix (case-insensitive). */
 export function completions(text: string, pos: number, tables: readonly SchemaTable[]): { from: number; options: Completion[] } {
   const context = completionContext(text, pos);
@@ -93,6 +106,12 @@ export function completions(text: string, pos: number, tables: readonly SchemaTa
     const inScope = tablesInScope(text, pos, tables);
     const seen = new Set<string>();
     const columns: Completion[] = [];
+    for (const name of definedColumns(text, context.from)) {
+      if (matches(name)) {
+        seen.add(name);
+        columns.push({ label: name, type: "column", detail: "defined in the query" });
+      }
+    }
     for (const table of inScope) {
       for (const column of table.columns) {
         if (!seen.has(column.name) && matches(column.name)) {
