@@ -89,7 +89,9 @@ pub async fn check_content_rule(engine: &Engine, rule: &ContentRule, now_ns: i64
 }
 
 impl App {
-    /// Installs first-party rules in each tenant, enabled and due at once; how many.
+    /// Installs first-party rules in each tenant, enabled and due at once; how many. Operator
+    /// use only (the binary's `demo` and `bench detect`, which hold the data directory): no
+    /// API route reaches it, which is why it takes no `Caller`.
     pub async fn install_content_rules(&self, tenants: &[TenantId], rules: &[ContentRule]) -> Result<usize> {
         let now = self.now_ns();
         let mut tx = self.db.begin().await?;

@@ -5,7 +5,7 @@ use panoptes_domain::{TenantId, TenantScope};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::filter::{ListQuery, SqlBuilder};
+use crate::filter::{ListQuery, list_page};
 use crate::principals::single;
 use crate::{Conn, DbError, Result};
 
@@ -180,22 +180,7 @@ pub async fn alerts_of_incident(conn: &mut Conn, scope: &TenantScope, incident_i
 
 /// A page of the scope's alerts and how many match in all.
 pub async fn list_alerts(conn: &mut Conn, scope: &TenantScope, query: &ListQuery) -> Result<(Vec<Alert>, i64)> {
-    let tenants = || scope.tenants().iter().map(TenantId::as_str);
-    let mut count = SqlBuilder::new("SELECT COUNT(*) AS n FROM alerts WHERE ");
-    count.push_tenants("tenant_id", tenants());
-    let mut page = SqlBuilder::new(format!("SELECT {COLUMNS} FROM alerts WHERE "));
-    page.push_tenants("tenant_id", tenants());
-    if let Some(filter) = &query.filter {
-        for builder in [&mut count, &mut page] {
-            builder.push(" AND ");
-            builder.push_filter(filter);
-        }
-    }
-    page.push_page(query, "id");
-    let (sql, arguments) = count.finish();
-    let total: i64 = sqlx::query_with(&sql, arguments).fetch_one(&mut *conn).await?.try_get("n")?;
-    let (sql, arguments) = page.finish();
-    let rows = sqlx::query_with(&sql, arguments).fetch_all(conn).await?;
+    let (rows, total) = list_page(conn, "alerts", COLUMNS, scope, query).await?;
     Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
 }
 

@@ -2,8 +2,11 @@
 //! names come only from the caller's whitelist (`&'static str`), never from request text, so
 //! nothing a client sends reaches the SQL except as a bound value.
 
-use sqlx::Arguments;
-use sqlx::any::AnyArguments;
+use panoptes_domain::{TenantId, TenantScope};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Arguments, Row};
+
+use crate::{Conn, Result};
 
 /// A condition over a list's columns.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,4 +261,31 @@ fn serde_json_string(value: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// One page of `table`'s rows of the scope's tenants matching `query`, and how many match in
+/// all (the queues of incidents and alerts).
+pub(crate) async fn list_page(
+    conn: &mut Conn,
+    table: &str,
+    columns: &str,
+    scope: &TenantScope,
+    query: &ListQuery,
+) -> Result<(Vec<AnyRow>, i64)> {
+    let tenants = || scope.tenants().iter().map(TenantId::as_str);
+    let mut count = SqlBuilder::new(format!("SELECT COUNT(*) AS n FROM {table} WHERE "));
+    count.push_tenants("tenant_id", tenants());
+    let mut page = SqlBuilder::new(format!("SELECT {columns} FROM {table} WHERE "));
+    page.push_tenants("tenant_id", tenants());
+    if let Some(filter) = &query.filter {
+        for builder in [&mut count, &mut page] {
+            builder.push(" AND ");
+            builder.push_filter(filter);
+        }
+    }
+    page.push_page(query, "id");
+    let (sql, arguments) = count.finish();
+    let total: i64 = sqlx::query_with(&sql, arguments).fetch_one(&mut *conn).await?.try_get("n")?;
+    let (sql, arguments) = page.finish();
+    Ok((sqlx::query_with(&sql, arguments).fetch_all(conn).await?, total))
 }

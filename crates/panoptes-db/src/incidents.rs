@@ -5,7 +5,7 @@ use panoptes_domain::{TenantId, TenantScope};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::filter::{ListQuery, SqlBuilder};
+use crate::filter::{ListQuery, list_page};
 use crate::principals::single;
 use crate::{Conn, DbError, Result};
 
@@ -170,22 +170,7 @@ pub async fn incident_tenant(conn: &mut Conn, id: &str) -> Result<Option<TenantI
 
 /// A page of the scope's incidents and how many match in all.
 pub async fn list_incidents(conn: &mut Conn, scope: &TenantScope, query: &ListQuery) -> Result<(Vec<Incident>, i64)> {
-    let tenants = || scope.tenants().iter().map(TenantId::as_str);
-    let mut count = SqlBuilder::new("SELECT COUNT(*) AS n FROM incidents WHERE ");
-    count.push_tenants("tenant_id", tenants());
-    let mut page = SqlBuilder::new(format!("SELECT {COLUMNS} FROM incidents WHERE "));
-    page.push_tenants("tenant_id", tenants());
-    if let Some(filter) = &query.filter {
-        for builder in [&mut count, &mut page] {
-            builder.push(" AND ");
-            builder.push_filter(filter);
-        }
-    }
-    page.push_page(query, "id");
-    let (sql, arguments) = count.finish();
-    let total: i64 = sqlx::query_with(&sql, arguments).fetch_one(&mut *conn).await?.try_get("n")?;
-    let (sql, arguments) = page.finish();
-    let rows = sqlx::query_with(&sql, arguments).fetch_all(conn).await?;
+    let (rows, total) = list_page(conn, "incidents", COLUMNS, scope, query).await?;
     Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
 }
 
