@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::{
     Converted, Format, IngestOptions, RecordError, TableBuilder, Typing, check_native_table, check_stream_tenant,
-    convert_record, convert_records, detect_format, finish, parse_line, split_records_from,
+    convert_record, convert_records, finish, linux_audit, logs, parse_line, resolve_format, split_records_from,
 };
 use crate::catalog::defender_tables;
 
@@ -23,17 +23,20 @@ pub fn convert_text(text: &str, first_line: usize, options: &IngestOptions) -> R
     let Some(&(_, first)) = lines.peek() else {
         return Ok(Converted::default());
     };
+    if linux_audit::is_audit_log(first) {
+        let mut builders = BTreeMap::new();
+        let mut converted = Converted::default();
+        logs::convert_audit_text(text, first_line, options, &mut builders, &mut converted);
+        return finish(builders, converted);
+    }
     let mut sample = Vec::new();
     parse_line(first_line, first, &mut sample);
     if sample.iter().any(|(_, r)| r.is_err()) {
         // Not line-delimited, or a bad first line: the general path decides which.
         return convert_records(split_records_from(text, first_line), options);
     }
-    let format = match options.format {
-        Format::Auto => detect_format(&sample),
-        other => other,
-    };
-    if format == Format::Windows {
+    let format = resolve_format(&sample, options);
+    if matches!(format, Format::Windows | Format::Export) {
         let mut records = Vec::new();
         for (index, line) in lines {
             parse_line(first_line + index, line, &mut records);

@@ -7,8 +7,14 @@
 
 mod cell;
 mod columns;
+mod event_xml;
 mod evtx_file;
+mod export;
 mod lines;
+mod linux_audit;
+mod logs;
+mod sentinel;
+mod sentinel_alert;
 mod windows;
 mod windows_map;
 
@@ -32,8 +38,21 @@ pub enum Format {
     Native,
     /// Defender streaming-API records.
     DefenderStream,
-    /// Windows event logs as JSON (evtx_dump, HELK, NXLog or winlogbeat shapes).
+    /// Windows event logs as JSON (evtx_dump, HELK, NXLog or winlogbeat shapes) and Sentinel
+    /// table exports (Windows events, Syslog, OfficeActivity, AuditLogs, VMConnection).
     Windows,
+    /// Exported hunting results of several tables: each row's table is inferred from its columns.
+    Export,
+}
+
+/// The format `options` ask for, decided from `records` when automatic. Native rows with no
+/// table named are an export whose rows say their table by their columns.
+fn resolve_format(records: &[RawRecord], options: &IngestOptions) -> Format {
+    let format = match options.format {
+        Format::Auto => detect_format(records),
+        other => other,
+    };
+    if format == Format::Native && options.table.is_none() { Format::Export } else { format }
 }
 
 /// What to ingest and how.
@@ -108,6 +127,37 @@ fn split_records_from(text: &str, first_line: usize) -> Vec<RawRecord> {
     records
 }
 
+/// CSV with a header row (e.g. a Sentinel or pandas export) as one JSON object per row: empty
+/// cells and unnamed columns (a pandas index) are left out; every value is text, and the
+/// lenient typing of log exports converts it.
+pub fn csv_records(text: &str) -> Vec<RawRecord> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(headers) => headers.clone(),
+        Err(e) => return vec![("line 1".into(), Err(format!("not a CSV header: {e}")))],
+    };
+    let mut records = Vec::new();
+    for row in reader.records() {
+        match row {
+            Ok(row) => {
+                let line = row.position().map_or(0, |p| p.line());
+                let object: serde_json::Map<String, Json> = headers
+                    .iter()
+                    .zip(row.iter())
+                    .filter(|(name, value)| !name.is_empty() && !value.is_empty())
+                    .map(|(name, value)| (name.to_string(), Json::String(value.to_string())))
+                    .collect();
+                records.push((format!("line {line}"), Ok(Json::Object(object))));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                records.push((format!("line {line}"), Err(format!("not valid CSV: {e}"))));
+            }
+        }
+    }
+    records
+}
+
 /// Parses one NDJSON line (1-based `number`) into records; for streaming large files.
 pub fn parse_line(number: usize, line: &str, out: &mut Vec<RawRecord>) {
     if line.trim().is_empty() {
@@ -141,21 +191,18 @@ pub fn detect_format(records: &[RawRecord]) -> Format {
         Some(Json::Object(map)) if map.contains_key("category") && map.contains_key("properties") => {
             Format::DefenderStream
         }
-        Some(value) if windows::looks_like_windows_event(value) => Format::Windows,
+        Some(value) if windows::looks_like_windows_event(value) || sentinel::is_sentinel_row(value) => Format::Windows,
         _ => Format::Native,
     }
 }
 
 /// Converts records to batches per table; refused records are listed, not fatal.
 pub fn convert_records(records: Vec<RawRecord>, options: &IngestOptions) -> Result<Converted, String> {
-    let format = match options.format {
-        Format::Auto => detect_format(&records),
-        other => other,
-    };
+    let format = resolve_format(&records, options);
     let mut builders: BTreeMap<String, TableBuilder> = BTreeMap::new();
     let mut converted = Converted::default();
     if format == Format::Windows {
-        convert_windows(records, options, &mut builders, &mut converted);
+        logs::convert_logs(records, options, &mut builders, &mut converted);
         return finish(builders, converted);
     }
     check_native_table(format, options)?;
@@ -174,7 +221,9 @@ fn check_native_table(format: Format, options: &IngestOptions) -> Result<(), Str
         return Err("native NDJSON needs its table: pass --table, or name the file <Table>.jsonl".into());
     };
     if !defender_tables().contains_key(table) {
-        return Err(format!("unknown table `{table}`"));
+        return Err(format!(
+            "unknown table `{table}`: name a table of the hunting schema, or leave --table out to infer each row's table"
+        ));
     }
     Ok(())
 }
@@ -190,6 +239,10 @@ fn convert_record(
 ) {
     let outcome = record.and_then(|value| match format {
         Format::DefenderStream => stream_row(value, options),
+        Format::Export => match value {
+            Json::Object(row) => export::infer_table(row),
+            other => Err(format!("expected an exported row object, found {}", cell::json_kind(&other))),
+        },
         _ => native_row(value, options),
     });
     let (table, row) = match outcome {
@@ -199,7 +252,7 @@ fn convert_record(
             return;
         }
     };
-    let typing = if format == Format::DefenderStream { Typing::Lenient } else { Typing::Strict };
+    let typing = if format == Format::Native { Typing::Strict } else { Typing::Lenient };
     if push_row(builders, converted, (position, table, row), typing, options.received_ns) {
         converted.accepted += 1;
     }
@@ -234,74 +287,6 @@ fn finish(builders: BTreeMap<String, TableBuilder>, mut converted: Converted) ->
         }
     }
     Ok(converted)
-}
-
-/// Windows events: normalized, time-corrected, mapped; plus a DeviceInfo row per host.
-fn convert_windows(
-    records: Vec<RawRecord>,
-    options: &IngestOptions,
-    builders: &mut BTreeMap<String, TableBuilder>,
-    converted: &mut Converted,
-) {
-    let mut events = Vec::new();
-    for (position, record) in records {
-        match record.map(windows::normalize) {
-            Ok(Some(event)) => events.push((position, event)),
-            Ok(None) => converted.errors.push(RecordError { position, message: "not a Windows event record".into() }),
-            Err(message) => converted.errors.push(RecordError { position, message }),
-        }
-    }
-    let all: Vec<windows::WinEvent> = events.iter().map(|(_, e)| e.clone()).collect();
-    let offset = windows::measure_offset(&all);
-    if offset != 0 {
-        converted.notes.push(format!(
-            "logged times run {:+} h from Sysmon's UtcTime: corrected on events without UtcTime",
-            offset / 3_600_000_000_000
-        ));
-    }
-    // 4672 (special privileges) marks the logon sessions that are local admins.
-    let admin_logons: std::collections::HashSet<(String, i64)> = all
-        .iter()
-        .filter(|e| e.channel == "security" && e.event_id == 4672)
-        .filter_map(|e| Some((e.computer.clone(), e.data.get("SubjectLogonId").and_then(windows::as_i64)?)))
-        .collect();
-    let mut hosts: BTreeMap<String, i64> = BTreeMap::new();
-    for (position, event) in events {
-        let time = event.utc_time.or(event.logged_time.map(|t| t - offset)).unwrap_or(options.received_ns);
-        let rows = windows_map::map_event(&event, time, &options.tenant);
-        if rows.is_empty() {
-            *converted.skipped.entry(format!("{} {}", event.channel, event.event_id)).or_default() += 1;
-            continue;
-        }
-        if !event.computer.is_empty() {
-            let first = hosts.entry(event.computer.clone()).or_insert(time);
-            *first = (*first).min(time);
-        }
-        let mut stored = true;
-        for (table, mut row) in rows {
-            if table == "DeviceLogonEvents" {
-                let logon = row.get("LogonId").and_then(windows::as_i64);
-                let admin = logon.is_some_and(|id| admin_logons.contains(&(event.computer.clone(), id)));
-                row.insert("IsLocalAdmin".into(), Json::Bool(admin));
-            }
-            let entry = (position.clone(), table.to_string(), row);
-            stored &= push_row(builders, converted, entry, Typing::Lenient, options.received_ns);
-        }
-        if stored {
-            converted.accepted += 1;
-        }
-    }
-    for (host, time) in hosts {
-        // A derived row, not an input record: not counted as accepted.
-        let (table, row) = windows_map::device_info(&host, time, &options.tenant);
-        push_row(
-            builders,
-            converted,
-            (format!("host {host}"), table.to_string(), row),
-            Typing::Lenient,
-            options.received_ns,
-        );
-    }
 }
 
 fn native_row(value: Json, options: &IngestOptions) -> Result<(String, serde_json::Map<String, Json>), String> {

@@ -12,6 +12,8 @@ use super::windows::{WinEvent, as_i64};
 pub(super) type Row = (&'static str, Map<String, Json>);
 
 const SYSMON: &str = "microsoft-windows-sysmon/operational";
+/// Sysmon for Linux logs the same event ids with the same fields.
+const LINUX_SYSMON: &str = "linux-sysmon/operational";
 
 /// The rows one event becomes (none when the event is not mapped).
 pub(super) fn map_event(event: &WinEvent, time_ns: i64, tenant: &str) -> Vec<Row> {
@@ -25,7 +27,7 @@ pub(super) fn map_event(event: &WinEvent, time_ns: i64, tenant: &str) -> Vec<Row
     if let Some(id) = event.record_id {
         row.insert("ReportId".into(), json!(id));
     }
-    let channel = event.channel.as_str();
+    let channel = if event.channel == LINUX_SYSMON { SYSMON } else { event.channel.as_str() };
     let table = match (channel, event.event_id) {
         (SYSMON, 1) => process_created(&mut data, &mut row),
         ("security", 4688) => security_process(&mut data, &mut row),
@@ -46,13 +48,13 @@ pub(super) fn map_event(event: &WinEvent, time_ns: i64, tenant: &str) -> Vec<Row
 }
 
 /// The DeviceInfo row for a host seen in the input.
-pub(super) fn device_info(computer: &str, time_ns: i64, tenant: &str) -> Row {
+pub(super) fn device_info(computer: &str, time_ns: i64, tenant: &str, platform: &str) -> Row {
     let time = chrono::DateTime::from_timestamp_nanos(time_ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let mut row = Map::new();
     row.insert("Timestamp".into(), json!(time));
     row.insert("DeviceName".into(), json!(computer));
     row.insert("DeviceId".into(), json!(device_id(tenant, computer)));
-    row.insert("OSPlatform".into(), json!("Windows"));
+    row.insert("OSPlatform".into(), json!(platform));
     row.insert("OnboardingStatus".into(), json!("Onboarded"));
     ("DeviceInfo", row)
 }

@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::ingest::{
-    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, convert_text, evtx_records,
+    Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, convert_text, csv_records, evtx_records,
 };
 use panoptes_eventstore::{EventStore, StoreConfig};
 
@@ -57,6 +57,8 @@ enum InputFormat {
     Native,
     DefenderStream,
     Windows,
+    /// Exported hunting results of several tables (each row's table inferred from its columns).
+    Export,
 }
 
 pub(crate) fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
@@ -80,13 +82,19 @@ pub(crate) fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn options(args: &IngestArgs, file: Option<&Path>) -> IngestOptions {
-    let from_name = file.and_then(|f| f.file_stem()).and_then(|s| s.to_str()).map(str::to_string);
+    // A file named after a table holds that table's rows; any other name says nothing.
+    let from_name = file
+        .and_then(|f| f.file_stem())
+        .and_then(|s| s.to_str())
+        .filter(|name| panoptes_eventstore::catalog::defender_tables().contains_key(*name))
+        .map(str::to_string);
     IngestOptions {
         format: match args.format {
             InputFormat::Auto => Format::Auto,
             InputFormat::Native => Format::Native,
             InputFormat::DefenderStream => Format::DefenderStream,
             InputFormat::Windows => Format::Windows,
+            InputFormat::Export => Format::Export,
         },
         table: args.table.clone().or(from_name),
         external_tenant_id: args.external_tenant_id.clone(),
@@ -99,9 +107,19 @@ fn options(args: &IngestArgs, file: Option<&Path>) -> IngestOptions {
 /// (memory stays flat whatever the file size); a single JSON document is read whole.
 fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file: &Path) -> anyhow::Result<usize> {
     let options = options(args, Some(file));
+    let archive = super::archive::is_archive(file);
     let evtx = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("evtx"));
-    let ndjson = !evtx && is_ndjson(file)?;
+    let csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let ndjson = !evtx && !csv && !archive && is_ndjson(file)?;
     let chunks = || -> anyhow::Result<Chunks> {
+        if archive {
+            // Each member is a file of its own: positions count from its first line.
+            let members = super::archive::members(file)?;
+            return Ok(Box::new(members.into_iter().map(|(_, text)| {
+                let bytes = text.len() as u64;
+                Ok((Input::Text { text, first_line: 1 }, bytes))
+            })));
+        }
         if evtx {
             let records = evtx_records(file).map_err(anyhow::Error::msg)?;
             let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
@@ -110,19 +128,26 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
         if ndjson {
             return Ok(Box::new(line_chunks(file)?));
         }
+        if csv {
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes = text.len() as u64;
+            return Ok(Box::new(std::iter::once(Ok((Input::Records(csv_records(&text)), bytes)))));
+        }
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let bytes = text.len() as u64;
         Ok(Box::new(std::iter::once(Ok((Input::Text { text, first_line: 1 }, bytes)))))
     };
     if args.strict {
-        let mut errors = Vec::new();
+        let mut tally = Tally::default();
         for chunk in chunks()? {
-            errors.extend(chunk?.0.convert(&options)?.errors);
+            let mut converted = chunk?.0.convert(&options)?;
+            converted.accepted = 0;
+            tally.count(converted);
         }
-        if !errors.is_empty() {
-            report(file, 0, &errors);
+        if !tally.errors.is_empty() {
+            tally.report(file);
             eprintln!("{}: --strict: nothing stored from this file", file.display());
-            return Ok(errors.len());
+            return Ok(tally.errors.len());
         }
     }
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
@@ -131,19 +156,18 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
         ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut accepted = 0;
-    let mut errors = Vec::new();
+    let mut tally = Tally::default();
     for chunk in chunks()? {
         let (input, bytes) = chunk?;
-        accepted += append(store, scope, input.convert(&options)?, &mut errors)?;
+        tally.append(store, scope, input.convert(&options)?)?;
         progress.inc(bytes);
         if store.flush_due() {
             store.flush().context("flushing to Parquet")?;
         }
     }
     progress.finish_and_clear();
-    report(file, accepted, &errors);
-    Ok(errors.len())
+    tally.report(file);
+    Ok(tally.errors.len())
 }
 
 /// A piece of input: text (NDJSON lines, or a whole JSON document), or records already read.
@@ -206,8 +230,7 @@ fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Resul
 /// batch is durable (the crash test relies on it). Returns the records refused.
 fn ingest_stdin(store: &EventStore, scope: &TenantScope, args: &IngestArgs) -> anyhow::Result<usize> {
     let options = options(args, None);
-    let mut acked = 0;
-    let mut errors = Vec::new();
+    let mut tally = Tally::default();
     let mut stdin = std::io::stdin().lock();
     let mut next_line = 1;
     loop {
@@ -223,34 +246,71 @@ fn ingest_stdin(store: &EventStore, scope: &TenantScope, args: &IngestArgs) -> a
             break;
         }
         let converted = Input::Text { text, first_line }.convert(&options)?;
-        acked += append(store, scope, converted, &mut errors)?;
-        println!("acked {acked}");
+        tally.append(store, scope, converted)?;
+        println!("acked {}", tally.accepted);
         if store.flush_due() {
             store.flush().context("flushing to Parquet")?;
         }
     }
-    report(Path::new("stdin"), acked, &errors);
-    Ok(errors.len())
+    tally.report(Path::new("stdin"));
+    Ok(tally.errors.len())
 }
 
-fn append(
-    store: &EventStore,
-    scope: &TenantScope,
-    converted: Converted,
-    errors: &mut Vec<RecordError>,
-) -> anyhow::Result<usize> {
-    let batches: Vec<(&str, _)> = converted.batches.iter().map(|(t, b)| (t.as_str(), b.clone())).collect();
-    store.append(scope, &batches).context("storing the batch")?;
-    errors.extend(converted.errors);
-    Ok(converted.accepted)
+/// What a file's ingest came to, summed over its chunks.
+#[derive(Default)]
+struct Tally {
+    accepted: usize,
+    errors: Vec<RecordError>,
+    /// Well-formed records no table takes, by kind (e.g. `security 4658`).
+    skipped: std::collections::BTreeMap<String, usize>,
+    notes: Vec<String>,
 }
 
-fn report(file: &Path, accepted: usize, errors: &[RecordError]) {
-    eprintln!("{}: {accepted} records stored, {} refused", file.display(), errors.len());
-    for error in errors.iter().take(SHOWN_ERRORS) {
-        eprintln!("  {error}");
+impl Tally {
+    /// Stores a converted chunk (durable when this returns) and counts it.
+    fn append(&mut self, store: &EventStore, scope: &TenantScope, converted: Converted) -> anyhow::Result<()> {
+        let batches: Vec<(&str, _)> = converted.batches.iter().map(|(t, b)| (t.as_str(), b.clone())).collect();
+        store.append(scope, &batches).context("storing the batch")?;
+        self.count(converted);
+        Ok(())
     }
-    if errors.len() > SHOWN_ERRORS {
-        eprintln!("  ... and {} more", errors.len() - SHOWN_ERRORS);
+
+    fn count(&mut self, converted: Converted) {
+        self.accepted += converted.accepted;
+        self.errors.extend(converted.errors);
+        for (kind, n) in converted.skipped {
+            *self.skipped.entry(kind).or_default() += n;
+        }
+        for note in converted.notes {
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
+    }
+
+    fn report(&self, source: &Path) {
+        let source = source.display();
+        eprintln!("{source}: {} records stored, {} refused", self.accepted, self.errors.len());
+        for note in &self.notes {
+            eprintln!("  note: {note}");
+        }
+        if !self.skipped.is_empty() {
+            let total: usize = self.skipped.values().sum();
+            let mut kinds: Vec<(&String, &usize)> = self.skipped.iter().collect();
+            kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let shown: Vec<String> = kinds.iter().take(SHOWN_ERRORS).map(|(k, n)| format!("{k} ×{n}")).collect();
+            let more = if kinds.len() > SHOWN_ERRORS {
+                format!(", and {} more kinds", kinds.len() - SHOWN_ERRORS)
+            } else {
+                String::new()
+            };
+            eprintln!("  {total} well-formed records skipped, no table takes them: {}{more}", shown.join(", "));
+        }
+        for error in self.errors.iter().take(SHOWN_ERRORS) {
+            eprintln!("  {error}");
+        }
+        if self.errors.len() > SHOWN_ERRORS {
+            eprintln!("  ... and {} more", self.errors.len() - SHOWN_ERRORS);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Subcommands. Each lives in its own module and owns its arguments.
 
 mod admin;
+mod archive;
 mod bench;
 mod generate;
 mod ingest;

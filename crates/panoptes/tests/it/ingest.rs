@@ -176,19 +176,20 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("store");
     let data_arg = data.to_string_lossy().into_owned();
-    let sets = [
-        ("otrf", files(&datasets().join("otrf-security-datasets/atomic-windows"), "json"), None),
+    let otrf = datasets().join("otrf-security-datasets");
+    let mut windows = files(&otrf.join("atomic-windows"), "json");
+    windows.extend(files(&otrf.join("atomic-windows-zipped"), "zip"));
+    windows.extend(files(&otrf.join("atomic-windows-zipped"), "gz"));
+    let mut msticpy = files(&datasets().join("msticpy-testdata"), "jsonl");
+    msticpy.extend(files(&datasets().join("msticpy-testdata"), "csv"));
+    // Each family in its own tenant; every file's format is recognised from its content.
+    let sets: [(&str, Vec<String>, Option<&str>); 6] = [
+        ("otrf", windows, None),
+        ("linux", files(&otrf.join("atomic-linux"), "log"), None),
+        ("saml", files(&otrf.join("compound-golden-saml-adfs-mail-access"), "json"), None),
+        ("log4shell", files(&otrf.join("compound-log4shell"), "json"), None),
         ("evtx", files(&datasets().join("evtx-attack-samples/jsonl"), "jsonl"), None),
-        (
-            "msticpy",
-            vec![
-                datasets()
-                    .join("msticpy-testdata/DeviceProcessEvents_mde_proc_pub.jsonl")
-                    .to_string_lossy()
-                    .into_owned(),
-            ],
-            Some("DeviceProcessEvents"),
-        ),
+        ("msticpy", msticpy, None),
     ];
     for (tenant, paths, table) in &sets {
         assert!(!paths.is_empty(), "{tenant} has files");
@@ -198,13 +199,15 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
         }
         args.extend(paths.iter().map(String::as_str));
         let out = panoptes(&args);
-        assert!(out.status.success(), "{tenant}: {}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{tenant}: {stderr}");
+        assert!(!stderr.contains(" 0 records stored"), "every file yields rows: {stderr}");
     }
     // Real Defender rows arrive whole: 200 rows, one device.
     let counts = hunt(
         &data,
         "2021-12-17T00:00:00Z",
-        "DeviceProcessEvents | where TenantId == 'msticpy' | summarize n = count(), devices = dcount(DeviceId)",
+        "DeviceProcessEvents | where TenantId == 'msticpy' and Timestamp > datetime(2021-01-01) | summarize n = count(), devices = dcount(DeviceId)",
     );
     assert_eq!(counts, [serde_json::json!({"n": 200, "devices": 1})]);
 
@@ -248,6 +251,86 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
         "DeviceProcessEvents | where FileName =~ 'mimikatz.exe' | summarize count() by TenantId",
     );
     assert_eq!(mimikatz, [serde_json::json!({"TenantId": "otrf", "count_": 2})]);
+
+    // The zipped sets: a user added over WMI (Security 4720, NXLog) and RDP enabled in the
+    // registry (winlogbeat 6, inside a .tar.gz).
+    let zipped = hunt(
+        &data,
+        "2021-01-01T00:00:00Z",
+        "union (DeviceEvents | where ActionType == 'UserAccountCreated'), \
+         (DeviceRegistryEvents | where RegistryValueName == 'fDenyTSConnections') \
+         | where TenantId == 'otrf' | summarize count() by ActionType | order by ActionType asc",
+    );
+    let kinds: Vec<&str> = zipped.iter().filter_map(|r| r["ActionType"].as_str()).collect();
+    assert_eq!(kinds, ["RegistryValueSet", "UserAccountCreated"], "{zipped:?}");
+
+    // Log4Shell: the reverse shell Tomcat's JVM started (AUOMS audit in Syslog), its connection
+    // (VM insights) and Sysmon for Linux process events, all on ubuntu5.
+    let shell = hunt(
+        &data,
+        "2022-05-12T00:00:00Z",
+        "DeviceProcessEvents | where TenantId == 'log4shell' and ProcessCommandLine has 'base64' \
+         | distinct DeviceName, AccountName",
+    );
+    assert!(shell.contains(&serde_json::json!({"DeviceName": "ubuntu5", "AccountName": "tomcat"})), "{shell:?}");
+    let linux = hunt(
+        &data,
+        "2022-05-12T00:00:00Z",
+        "union DeviceNetworkEvents, DeviceProcessEvents, DeviceInfo | where TenantId == 'log4shell' and DeviceName == 'ubuntu5' \
+         | summarize n = count() by Table = iff(isempty(ActionType), 'DeviceInfo', ActionType), OSPlatform | order by Table asc",
+    );
+    let tables: Vec<&str> = linux.iter().filter_map(|r| r["Table"].as_str()).collect();
+    assert!(tables.contains(&"ConnectionSuccess") && tables.contains(&"ProcessCreated"), "{linux:?}");
+
+    // Golden SAML: the Defender export's rows each in their own table, and the mail access
+    // from both the Defender export and Sentinel's OfficeActivity.
+    let saml = hunt(
+        &data,
+        "2021-08-03T00:00:00Z",
+        "union withsource=SourceTable IdentityDirectoryEvents, CloudAppEvents, DeviceEvents | where TenantId == 'saml' \
+         | summarize n = count() by SourceTable, ActionType | order by SourceTable asc, ActionType asc",
+    );
+    let rows: Vec<(String, String)> = saml
+        .iter()
+        .map(|r| {
+            (r["SourceTable"].as_str().unwrap_or("").to_string(), r["ActionType"].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    for expected in [
+        ("IdentityDirectoryEvents", "Directory Services replication"),
+        ("CloudAppEvents", "MailItemsAccessed"),
+        ("CloudAppEvents", "Add delegated permission grant"),
+        ("DeviceEvents", "LdapSearch"),
+    ] {
+        assert!(rows.contains(&(expected.0.to_string(), expected.1.to_string())), "{expected:?} in {rows:?}");
+    }
+
+    // Raw auditd: the `dd` padding and `arp -a` of the Linux atomics.
+    let audit = hunt(
+        &data,
+        "2020-11-11T00:00:00Z",
+        "DeviceProcessEvents | where TenantId == 'linux' | order by Timestamp asc | project FileName, ProcessCommandLine",
+    );
+    assert!(audit.contains(&serde_json::json!({"FileName": "arp", "ProcessCommandLine": "arp -a"})), "{audit:?}");
+    assert!(audit.iter().any(|r| r["ProcessCommandLine"].as_str().is_some_and(|c| c.contains("if=/dev/zero"))));
+
+    // msticpy: Sentinel SecurityEvent CSVs become process and logon rows; SecurityAlert rows
+    // become AlertInfo with their entities as AlertEvidence.
+    let sentinel = hunt(
+        &data,
+        "2019-03-01T00:00:00Z",
+        "union withsource=SourceTable DeviceProcessEvents, DeviceLogonEvents, AlertInfo, AlertEvidence \
+         | where TenantId == 'msticpy' and Timestamp < datetime(2021-01-01) | summarize n = count() by SourceTable | order by SourceTable asc",
+    );
+    assert_eq!(
+        sentinel,
+        [
+            serde_json::json!({"SourceTable": "AlertEvidence", "n": 1103}),
+            serde_json::json!({"SourceTable": "AlertInfo", "n": 189}),
+            serde_json::json!({"SourceTable": "DeviceLogonEvents", "n": 18}),
+            serde_json::json!({"SourceTable": "DeviceProcessEvents", "n": 363}),
+        ]
+    );
 
     // The first-party detection rules fire on the recorded attacks.
     let content = super::content::content_dir();
