@@ -201,7 +201,11 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
         let out = panoptes(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{tenant}: {stderr}");
-        assert!(!stderr.contains(" 0 records stored"), "every file yields rows: {stderr}");
+        // Every file is read and none has a record refused (files whose events no table takes,
+        // such as DCSync's 4662s, store nothing and say so).
+        let reports: Vec<&str> = stderr.lines().filter(|l| l.contains(" records stored, ")).collect();
+        assert_eq!(reports.len(), paths.len(), "{stderr}");
+        assert!(reports.iter().all(|l| l.ends_with(", 0 refused")), "{stderr}");
     }
     // Real Defender rows arrive whole: 200 rows, one device.
     let counts = hunt(
@@ -248,9 +252,13 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
     let mimikatz = hunt(
         &data,
         "2021-01-01T00:00:00Z",
-        "DeviceProcessEvents | where FileName =~ 'mimikatz.exe' | summarize count() by TenantId",
+        "DeviceProcessEvents | where FileName =~ 'mimikatz.exe' | summarize count() by TenantId | order by TenantId asc",
     );
-    assert_eq!(mimikatz, [serde_json::json!({"TenantId": "otrf", "count_": 2})]);
+    // The msticpy Sentinel export has one run of it too.
+    assert_eq!(
+        mimikatz,
+        [serde_json::json!({"TenantId": "msticpy", "count_": 1}), serde_json::json!({"TenantId": "otrf", "count_": 2})]
+    );
 
     // The zipped sets: a user added over WMI (Security 4720, NXLog) and RDP enabled in the
     // registry (winlogbeat 6, inside a .tar.gz).
@@ -341,7 +349,7 @@ fn real_datasets_ingest_and_hunts_find_the_recorded_attacks() {
         report["fires"].as_object().map(|f| f.keys().cloned().collect()).unwrap_or_default()
     };
     assert_eq!(fires("LSASS memory dumped with comsvcs.dll"), ["evtx", "otrf"]);
-    assert_eq!(fires("Mimikatz credential theft tool"), ["otrf"]);
+    assert_eq!(fires("Mimikatz credential theft tool"), ["msticpy", "otrf"]);
     assert!(fires("Scheduled task created from the command line").contains(&"otrf".to_string()));
     assert!(fires("bitsadmin transferring a file").contains(&"otrf".to_string()));
     let firing = reports.iter().filter(|r| r["fires"].as_object().is_some_and(|f| !f.is_empty())).count();
