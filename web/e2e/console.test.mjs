@@ -236,6 +236,8 @@ test("delegated access: the customer approves and the tenant joins the analyst's
   assert.equal((await mssp("POST", "/api/v1/delegations", request)).status, 201);
 
   await cp.getByRole("tab", { name: "Delegated access" }).click();
+  // The customer's admin sees the partner by name, though Contoso cannot reach its tenant.
+  await cp.getByRole("table", { name: "Delegated access" }).getByText("Northwind MSSP").first().waitFor();
   await cp.getByRole("button", { name: "Approve" }).click();
   await cp.getByRole("button", { name: "Revoke" }).waitFor();
   await screenshot(cp, "settings-access-delegations");

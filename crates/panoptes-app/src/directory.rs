@@ -230,6 +230,29 @@ impl App {
         Ok(panoptes_db::guests_of(&mut conn, Some(&scope), None).await?)
     }
 
+    /// Display names of the tenants a tenant's guests come from and its delegations name, by
+    /// id, for those who may read its access: a relationship shows whom it is with.
+    pub async fn related_tenant_names(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        let scope = self.authorize(caller, tenant, Permission::AuthorizationRead, "tenant")?;
+        let mut conn = self.db.conn().await?;
+        let mut ids: Vec<TenantId> = panoptes_db::guests_of(&mut conn, Some(&scope), None)
+            .await?
+            .into_iter()
+            .map(|g| g.home_tenant_id)
+            .collect();
+        for delegation in panoptes_db::delegations_of(&mut conn, &scope).await? {
+            ids.extend([delegation.tenant_id, delegation.partner_tenant_id]);
+        }
+        ids.sort();
+        ids.dedup();
+        let tenants = panoptes_db::tenants_by_id(&mut conn, &ids).await?;
+        Ok(tenants.into_iter().map(|t| (t.id.to_string(), t.name)).collect())
+    }
+
     /// Removes a guest and its roles from a tenant; its access ends at once.
     pub async fn remove_guest(&self, caller: &Caller, tenant: &TenantId, guest_id: &str) -> Result<()> {
         let scope = self.authorize(caller, tenant, Permission::AuthorizationManage, "tenant")?;

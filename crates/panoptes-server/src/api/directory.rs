@@ -15,14 +15,25 @@ use crate::error::{ApiError, ApiResult};
 
 type Created = (StatusCode, Json<Json_>);
 
-fn guest_json(g: &Guest) -> Json_ {
-    json!({"id": g.id, "tenantId": g.tenant_id, "userId": g.user_id, "homeTenantId": g.home_tenant_id, "state": g.state})
+/// Tenant display names by id, for the names a listing shows beside ids.
+type Names = std::collections::BTreeMap<String, String>;
+
+fn name_of(names: &Names, id: &TenantId) -> Json_ {
+    names.get(id.as_str()).map_or(Json_::Null, |n| json!(n))
 }
 
-fn delegation_json(d: &Delegation) -> Json_ {
+fn guest_json(g: &Guest, names: &Names) -> Json_ {
     json!({
-        "id": d.id, "customerTenantId": d.tenant_id, "partnerTenantId": d.partner_tenant_id, "groupId": d.group_id,
-        "roles": d.roles, "permissions": d.permissions, "status": d.state.name(),
+        "id": g.id, "tenantId": g.tenant_id, "userId": g.user_id, "homeTenantId": g.home_tenant_id,
+        "homeTenantName": name_of(names, &g.home_tenant_id), "state": g.state,
+    })
+}
+
+fn delegation_json(d: &Delegation, names: &Names) -> Json_ {
+    json!({
+        "id": d.id, "customerTenantId": d.tenant_id, "customerTenantName": name_of(names, &d.tenant_id),
+        "partnerTenantId": d.partner_tenant_id, "partnerTenantName": name_of(names, &d.partner_tenant_id),
+        "groupId": d.group_id, "roles": d.roles, "permissions": d.permissions, "status": d.state.name(),
         "startsNs": d.starts_ns, "endsNs": d.ends_ns,
     })
 }
@@ -152,8 +163,10 @@ pub(super) async fn guests(
     Auth(caller): Auth,
     Path(tenant): Path<String>,
 ) -> ApiResult<Json<Json_>> {
-    let list = state.app.guests(&caller, &TenantId::new(tenant)).await.map_err(fail(&id.0))?;
-    Ok(Json(json!({"value": list.iter().map(guest_json).collect::<Vec<_>>()})))
+    let tenant = TenantId::new(tenant);
+    let list = state.app.guests(&caller, &tenant).await.map_err(fail(&id.0))?;
+    let names = state.app.related_tenant_names(&caller, &tenant).await.map_err(fail(&id.0))?;
+    Ok(Json(json!({"value": list.iter().map(|g| guest_json(g, &names)).collect::<Vec<_>>()})))
 }
 
 #[derive(Deserialize)]
@@ -172,7 +185,7 @@ pub(super) async fn invite_guest(
 ) -> ApiResult<Created> {
     let tenant = TenantId::new(tenant);
     let guest = state.app.invite_guest(&caller, &tenant, &body.username, body.roles).await.map_err(fail(&id.0))?;
-    Ok((StatusCode::CREATED, Json(guest_json(&guest))))
+    Ok((StatusCode::CREATED, Json(guest_json(&guest, &Names::new()))))
 }
 
 pub(super) async fn remove_guest(
@@ -191,7 +204,7 @@ pub(super) async fn my_invitations(
     Auth(caller): Auth,
 ) -> ApiResult<Json<Json_>> {
     let list = state.app.my_invitations(&caller).await.map_err(fail(&id.0))?;
-    Ok(Json(json!({"value": list.iter().map(guest_json).collect::<Vec<_>>()})))
+    Ok(Json(json!({"value": list.iter().map(|g| guest_json(g, &Names::new())).collect::<Vec<_>>()})))
 }
 
 pub(super) async fn accept_invitation(
@@ -210,8 +223,10 @@ pub(super) async fn delegations(
     Auth(caller): Auth,
     Path(tenant): Path<String>,
 ) -> ApiResult<Json<Json_>> {
-    let list = state.app.delegations(&caller, &TenantId::new(tenant)).await.map_err(fail(&id.0))?;
-    Ok(Json(json!({"value": list.iter().map(delegation_json).collect::<Vec<_>>()})))
+    let tenant = TenantId::new(tenant);
+    let list = state.app.delegations(&caller, &tenant).await.map_err(fail(&id.0))?;
+    let names = state.app.related_tenant_names(&caller, &tenant).await.map_err(fail(&id.0))?;
+    Ok(Json(json!({"value": list.iter().map(|d| delegation_json(d, &names)).collect::<Vec<_>>()})))
 }
 
 #[derive(Deserialize)]
@@ -236,7 +251,7 @@ pub(super) async fn request_delegation(
         duration_days: body.duration_days.unwrap_or(90),
     };
     let d = state.app.request_delegation(&caller, request).await.map_err(fail(&id.0))?;
-    Ok((StatusCode::CREATED, Json(delegation_json(&d))))
+    Ok((StatusCode::CREATED, Json(delegation_json(&d, &Names::new()))))
 }
 
 pub(super) async fn decide_delegation(
@@ -253,7 +268,7 @@ pub(super) async fn decide_delegation(
         _ => return Err(ApiError::new(ErrorCode::NotFound, "no such API route; see /api/v1/openapi.json", &id.0)),
     }
     .map_err(fail(&id.0))?;
-    Ok(Json(delegation_json(&d)))
+    Ok(Json(delegation_json(&d, &Names::new())))
 }
 
 pub(super) async fn service_principals(

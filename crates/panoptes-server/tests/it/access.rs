@@ -101,8 +101,18 @@ async fn delegated_access_starts_on_approval_and_ends_on_expiry_or_revocation() 
     assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.body);
     assert_eq!(requested.body["status"], "requested");
     let id = requested.body["id"].as_str().expect("id").to_string();
+    // The customer's admin sees by name whom the request is from, though it cannot reach that tenant.
+    let provider = admin.get("/api/v1/tenants").await.body["value"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["tenantId"] == home.as_str()).cloned())
+        .expect("the provider's own tenant");
+    let listed = c_admin.get(&format!("/api/v1/tenants/{c}/delegations")).await;
+    assert_eq!(listed.body["value"][0]["partnerTenantName"], provider["tenantName"], "{}", listed.body);
+    assert_eq!(listed.body["value"][0]["customerTenantName"], "gamma");
 
     let ana = Client::sign_in(&instance.router, "ana@provider", PASSWORD).await;
+    let unrelated = ana.get(&format!("/api/v1/tenants/{c}/delegations")).await;
+    assert_eq!(unrelated.status, StatusCode::NOT_FOUND, "no role in the customer, no listing: {}", unrelated.body);
     let hunt = json!({"Query": "DeviceProcessEvents | project FileName", "tenantIds": [c]});
     let before = ana.post("/api/v1/security/runHuntingQuery", hunt.clone()).await;
     assert_eq!(status_of(&before, &c), "noPermission", "a request grants nothing");

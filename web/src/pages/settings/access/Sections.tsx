@@ -67,7 +67,7 @@ export function UsersSection(props: { tenantId: string }) {
   );
 }
 
-interface Guest { id: string; userId: string; homeTenantId: string; state: string }
+interface Guest { id: string; userId: string; homeTenantId: string; homeTenantName?: string | null; state: string }
 
 export function GuestsSection(props: { tenantId: string }) {
   const base = `/api/v1/tenants/${props.tenantId}`;
@@ -90,7 +90,7 @@ export function GuestsSection(props: { tenantId: string }) {
         label="Guests"
         headers={["Guest user", "Home tenant", "State", ""]}
         empty="No guests."
-        rows={guests.items.map((g) => [g.userId, g.homeTenantId, <Badge key="s" appearance="tint">{g.state}</Badge>, <Button key="r" size="small" onClick={() => void remove(g)}>Remove</Button>])}
+        rows={guests.items.map((g) => [g.userId, g.homeTenantName ?? g.homeTenantId, <Badge key="s" appearance="tint">{g.state}</Badge>, <Button key="r" size="small" onClick={() => void remove(g)}>Remove</Button>])}
       />
       <div style={{ display: "flex", gap: 8, alignItems: "end", flexWrap: "wrap" }}>
         <Field label="Invite user (their sign-in name)"><Input value={form.username} onChange={(_, d) => setForm({ ...form, username: d.value })} /></Field>
@@ -101,7 +101,7 @@ export function GuestsSection(props: { tenantId: string }) {
   );
 }
 
-interface Delegation { id: string; customerTenantId: string; partnerTenantId: string; groupId: string; roles: string; status: string; startsNs?: number; endsNs?: number }
+interface Delegation { id: string; customerTenantId: string; customerTenantName?: string | null; partnerTenantId: string; partnerTenantName?: string | null; groupId: string; roles: string; status: string; startsNs?: number; endsNs?: number }
 
 export function DelegationsSection(props: { tenantId: string; tenantName: (id: string) => string }) {
   const base = `/api/v1/tenants/${props.tenantId}`;
@@ -129,7 +129,7 @@ export function DelegationsSection(props: { tenantId: string; tenantName: (id: s
         label="Delegated access"
         headers={["Customer", "Partner", "Roles", "Status", "From", "Until", ""]}
         empty="No delegated-access relationships."
-        rows={list.items.map((d) => [props.tenantName(d.customerTenantId), props.tenantName(d.partnerTenantId), d.roles, <Badge key="s" appearance="tint" color={d.status === "active" ? "success" : "informative"}>{d.status}</Badge>, when(d.startsNs), when(d.endsNs), actions(d)])}
+        rows={list.items.map((d) => [d.customerTenantName ?? props.tenantName(d.customerTenantId), d.partnerTenantName ?? props.tenantName(d.partnerTenantId), d.roles, <Badge key="s" appearance="tint" color={d.status === "active" ? "success" : "informative"}>{d.status}</Badge>, when(d.startsNs), when(d.endsNs), actions(d)])}
       />
     </>
   );
