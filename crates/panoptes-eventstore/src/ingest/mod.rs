@@ -45,14 +45,17 @@ pub enum Format {
     Export,
 }
 
-/// The format `options` ask for, decided from `records` when automatic. Native rows with no
-/// table named are an export whose rows say their table by their columns.
+/// The format `options` ask for, decided from `records` when automatic. Rows detected as
+/// native with no table named are an export whose rows say their table by their columns.
 fn resolve_format(records: &[RawRecord], options: &IngestOptions) -> Format {
-    let format = match options.format {
-        Format::Auto => detect_format(records),
+    match options.format {
+        Format::Auto => match detect_format(records) {
+            Format::Native if options.table.is_none() => Format::Export,
+            detected => detected,
+        },
+        // Native asked for by name still needs its table (`check_native_table` says so).
         other => other,
-    };
-    if format == Format::Native && options.table.is_none() { Format::Export } else { format }
+    }
 }
 
 /// What to ingest and how.
