@@ -12,7 +12,10 @@ use super::{linux_audit, sentinel_alert};
 
 /// Is this record a Log Analytics export row (it names its source table in `Type`)?
 pub(super) fn is_sentinel_row(value: &Json) -> bool {
-    let Json::Object(row) = value else { return false };
+    matches!(value, Json::Object(row) if is_sentinel_map(row))
+}
+
+fn is_sentinel_map(row: &Map<String, Json>) -> bool {
     (row.get("Type").is_some_and(Json::is_string) && row.contains_key("TimeGenerated"))
         || sentinel_alert::is_security_alert(row)
 }
@@ -47,7 +50,7 @@ pub(super) fn map_row(row: &Map<String, Json>, tenant: &str) -> Option<Mapped> {
         }
         return Some(Mapped::Rows(vec![linux_audit::process_row(&exec, tenant)], Some("Linux")));
     }
-    is_sentinel_row(&Json::Object(row.clone())).then(|| Mapped::Skipped(format!("Sentinel {source}")))
+    is_sentinel_map(row).then(|| Mapped::Skipped(format!("Sentinel {source}")))
 }
 
 fn office_activity(row: &Map<String, Json>, time: &str) -> Row {
@@ -125,11 +128,7 @@ fn vm_connection(row: &Map<String, Json>, time: &str, tenant: &str) -> Row {
 }
 
 fn text(row: &Map<String, Json>, key: &str) -> String {
-    match row.get(key) {
-        Some(Json::String(s)) => s.clone(),
-        Some(Json::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
+    super::windows::text(row.get(key))
 }
 
 /// A field Sentinel exports as JSON text, parsed (or as it is when already structured).

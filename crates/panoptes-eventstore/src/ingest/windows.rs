@@ -224,7 +224,8 @@ fn is_security_auditing_id(id: i64) -> bool {
     (4608..=6424).contains(&id) || (1100..=1108).contains(&id)
 }
 
-fn text(value: Option<&Json>) -> String {
+/// A field as text: strings as they are, null or absent as empty, anything else as JSON.
+pub(super) fn text(value: Option<&Json>) -> String {
     match value {
         Some(Json::String(s)) => s.clone(),
         Some(Json::Null) | None => String::new(),
