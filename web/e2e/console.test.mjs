@@ -228,13 +228,28 @@ test("delegated access: the customer approves and the tenant joins the analyst's
   await cp.getByText("No guests.").waitFor();
   assert.ok(!(await reachable()).includes("Contoso"), "guest removal did not end access");
 
-  // The MSSP asks for 30 days of Analyst for its SOC group (the partner's step, over the API).
-  const mssp = await apiSession(demo.url, "admin@mssp", "panoptes-admin");
-  const home = (await mssp("GET", "/api/v1/me")).body.homeTenantId;
-  const soc = (await mssp("GET", `/api/v1/tenants/${home}/delegations`)).body.value[0].groupId;
-  const request = { customerTenantId: contoso.id, groupId: soc, roles: ["analyst"], durationDays: 30 };
-  assert.equal((await mssp("POST", "/api/v1/delegations", request)).status, 201);
+  // The customer's admin reads its tenant id off the page and shares it with the partner.
+  await cp.getByRole("tab", { name: "Delegated access" }).click();
+  await cp.getByText(contoso.id).waitFor();
+  // The MSSP's admin asks for 30 days of Analyst for its SOC group on its own Access page.
+  const partner = await signIn(browser, demo.url, "admin@mssp", "panoptes-admin");
+  const pp = partner.page;
+  await pp.getByRole("link", { name: "Settings › Access" }).click();
+  await pp.getByRole("tab", { name: "Delegated access" }).click();
+  const form = pp.getByRole("form", { name: "Request delegated access" });
+  await form.getByLabel("Customer tenant id").fill(contoso.id);
+  await form.getByLabel("Days (1–730)").fill("30");
+  await form.getByRole("button", { name: "Request access" }).click();
+  const partnerTable = pp.getByRole("table", { name: "Delegated access" });
+  await partnerTable.getByRole("row").filter({ hasText: "Contoso" }).filter({ hasText: "requested" }).first().waitFor();
+  await screenshot(pp, "settings-access-delegation-request");
+  // A request for a tenant that does not exist says so, and the form keeps what was typed.
+  await form.getByLabel("Customer tenant id").fill("no-such-tenant");
+  await form.getByRole("button", { name: "Request access" }).click();
+  await pp.getByRole("alert").filter({ hasText: /no-such-tenant/ }).waitFor();
+  await partner.context.close();
 
+  await cp.getByRole("tab", { name: "Users" }).click();
   await cp.getByRole("tab", { name: "Delegated access" }).click();
   // The customer's admin sees the partner by name, though Contoso cannot reach its tenant.
   await cp.getByRole("table", { name: "Delegated access" }).getByText("Northwind MSSP").first().waitFor();
@@ -270,6 +285,39 @@ test("delegated access: the customer approves and the tenant joins the analyst's
   await cp.getByRole("table", { name: "Audit log" }).getByText("delegation.revoke").first().waitFor();
   await screenshot(cp, "settings-access-audit");
   await customer.context.close();
+});
+
+test("a tenant's sign-in provider claims its e-mail domain, and the sign-in page offers it to that domain's users", async () => {
+  const customer = await signIn(browser, demo.url, "admin@contoso", "panoptes-demo");
+  const cp = customer.page;
+  await cp.getByRole("link", { name: "Settings › Access" }).click();
+  await cp.getByRole("tab", { name: "Sign-in providers" }).click();
+  const form = cp.getByRole("form", { name: "Add a sign-in provider" });
+  await form.getByLabel("Provider name").fill("Contoso SSO");
+  await form.getByLabel("Issuer URL").fill("https://login.contoso.example/v2.0");
+  await form.getByLabel("Client id").fill("panoptes");
+  await form.getByLabel("Client secret").fill("not-shown-again");
+  await form.getByLabel("E-mail domains").fill("contoso.example");
+  await form.getByRole("button", { name: "Add provider" }).click();
+  const table = cp.getByRole("table", { name: "Sign-in providers" });
+  await table.getByText("contoso.example").waitFor();
+  assert.doesNotMatch(await table.innerText(), /not-shown-again/, "the client secret is listed");
+  await screenshot(cp, "settings-access-sign-in-providers");
+  await customer.context.close();
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(demo.url);
+  await page.getByLabel("User name").fill("someone@fabrikam.example");
+  await page.waitForTimeout(800);
+  assert.equal(await page.getByTestId("discovered-provider").count(), 0, "another domain was offered Contoso's provider");
+  await page.getByLabel("User name").fill("Someone@Contoso.example");
+  const offered = page.getByTestId("discovered-provider");
+  await offered.waitFor();
+  assert.match(await offered.innerText(), /Contoso SSO \(Contoso\)/);
+  assert.match(await offered.getAttribute("href"), /^\/api\/v1\/auth\/oidc\/[^/]+\/start$/);
+  await screenshot(page, "sign-in-discovered-provider");
+  await context.close();
 });
 
 test("a session ended on the server sends the console back to sign-in with the reason", async () => {

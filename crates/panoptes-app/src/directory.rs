@@ -148,6 +148,14 @@ impl App {
         Ok(())
     }
 
+    /// A tenant's groups with their member counts (a partner picks one to act for it in a
+    /// delegation).
+    pub async fn groups(&self, caller: &Caller, tenant: &TenantId) -> Result<Vec<(Group, i64)>> {
+        let scope = self.authorize(caller, tenant, Permission::AuthorizationRead, "tenant")?;
+        let mut conn = self.db.conn().await?;
+        Ok(panoptes_db::groups_of(&mut conn, &scope).await?)
+    }
+
     /// Adds a group with members of the tenant.
     pub async fn create_group(
         &self,

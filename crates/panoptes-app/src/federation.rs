@@ -26,6 +26,9 @@ pub struct NewIdentityProvider {
     /// The claim naming the user (default `email`).
     #[serde(default)]
     pub username_claim: Option<String>,
+    /// E-mail domains whose users the sign-in page sends to this provider.
+    #[serde(default)]
+    pub email_domains: Vec<String>,
 }
 
 /// A provider as its tenant's administrators see it (never the secret).
@@ -46,6 +49,20 @@ pub struct ProviderView {
     pub username_claim: String,
     /// Whether it signs anyone in.
     pub enabled: bool,
+    /// E-mail domains the sign-in page sends to it.
+    pub email_domains: Vec<String>,
+}
+
+/// The provider home-realm discovery offers for an address: what the sign-in page shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveredProvider {
+    /// Its id (the sign-in URL is `/api/v1/auth/oidc/<id>/start`).
+    pub id: String,
+    /// Its name.
+    pub display_name: String,
+    /// The name of the tenant it signs users in to, so a user sees where they are going.
+    pub tenant_name: String,
 }
 
 /// What the HTTP edge needs to run the protocol with a provider.
@@ -77,7 +94,7 @@ pub struct FederatedIdentity {
     pub username: Option<String>,
 }
 
-fn view(provider: IdentityProvider) -> ProviderView {
+fn view(provider: IdentityProvider, email_domains: Vec<String>) -> ProviderView {
     ProviderView {
         id: provider.id,
         tenant_id: provider.tenant_id,
@@ -86,7 +103,33 @@ fn view(provider: IdentityProvider) -> ProviderView {
         client_id: provider.client_id,
         username_claim: provider.username_claim,
         enabled: provider.enabled,
+        email_domains,
     }
+}
+
+/// Lower-cased, de-duplicated domains; one that is not a host name is refused by name.
+fn email_domains(given: &[String]) -> Result<Vec<String>> {
+    let mut domains = Vec::new();
+    for domain in given {
+        let domain = domain.trim().trim_start_matches('@').to_ascii_lowercase();
+        let label_ok =
+            |l: &str| !l.is_empty() && !l.starts_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !domain.contains('.') || !domain.split('.').all(label_ok) || domain.len() > 253 {
+            return Err(AppError::BadRequest(format!(
+                "`{domain}` is not an e-mail domain; give domains like contoso.com"
+            )));
+        }
+        if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    Ok(domains)
+}
+
+/// The domain part of an e-mail address, lower-cased.
+fn domain_of(address: &str) -> Option<String> {
+    let (_, domain) = address.trim().rsplit_once('@')?;
+    (!domain.is_empty()).then(|| domain.to_ascii_lowercase())
 }
 
 const FEDERATED_SIGN_IN_FAILED: &str = "sign-in through the identity provider failed: no Panoptes user of this tenant \
@@ -108,6 +151,7 @@ impl App {
         if new.client_id.trim().is_empty() || new.client_secret.is_empty() {
             return Err(AppError::BadRequest("clientId and clientSecret are required".into()));
         }
+        let domains = email_domains(&new.email_domains)?;
         let provider = IdentityProvider {
             id: new_id(),
             tenant_id: tenant.clone(),
@@ -121,17 +165,26 @@ impl App {
         };
         let mut tx = self.db.begin().await?;
         panoptes_db::insert_identity_provider(&mut tx, &scope, &provider).await?;
-        let details = json!({"issuer": provider.issuer, "clientId": provider.client_id});
+        panoptes_db::claim_provider_domains(&mut tx, &scope, &provider, &domains).await?;
+        let details = json!({"issuer": provider.issuer, "clientId": provider.client_id, "emailDomains": domains});
         self.record(&mut tx, caller, tenant, "identityProvider.create", &provider.display_name, details).await?;
         tx.commit().await.map_err(panoptes_db::DbError::from)?;
-        Ok(view(provider))
+        Ok(view(provider, domains))
     }
 
     /// The tenant's providers.
     pub async fn identity_providers(&self, caller: &Caller, tenant: &TenantId) -> Result<Vec<ProviderView>> {
         let scope = self.authorize(caller, tenant, Permission::AuthorizationRead, "tenant")?;
         let mut conn = self.db.conn().await?;
-        Ok(panoptes_db::identity_providers_of(&mut conn, &scope).await?.into_iter().map(view).collect())
+        let claims = panoptes_db::provider_domains_of(&mut conn, &scope).await?;
+        let providers = panoptes_db::identity_providers_of(&mut conn, &scope).await?;
+        Ok(providers
+            .into_iter()
+            .map(|p| {
+                let domains = claims.iter().filter(|(id, _)| *id == p.id).map(|(_, d)| d.clone()).collect();
+                view(p, domains)
+            })
+            .collect())
     }
 
     /// Removes a provider; users it signed in keep their sessions until they end.
@@ -142,6 +195,15 @@ impl App {
         self.record(&mut tx, caller, tenant, "identityProvider.delete", id, json!({})).await?;
         tx.commit().await.map_err(panoptes_db::DbError::from)?;
         Ok(())
+    }
+
+    /// Home-realm discovery: the enabled provider that signs in `address`'s domain, if any.
+    pub async fn discover_provider(&self, address: &str) -> Result<Option<DiscoveredProvider>> {
+        let Some(domain) = domain_of(address) else { return Ok(None) };
+        let mut conn = self.db.conn().await?;
+        let Some(provider) = panoptes_db::provider_for_domain(&mut conn, &domain).await? else { return Ok(None) };
+        let tenant = panoptes_db::tenant(&mut conn, &provider.tenant_id).await?;
+        Ok(Some(DiscoveredProvider { id: provider.id, display_name: provider.display_name, tenant_name: tenant.name }))
     }
 
     /// An enabled provider, to start or finish a sign-in with; unknown and disabled ones are

@@ -51,7 +51,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::{ContentCheck, TestOutcome, check_content_rule};
 pub use directory::{DelegationRequest, NewUser};
 pub use error::{AppError, Result};
-pub use federation::{FederatedIdentity, NewIdentityProvider, ProviderView, SignInProvider};
+pub use federation::{DiscoveredProvider, FederatedIdentity, NewIdentityProvider, ProviderView, SignInProvider};
 pub use hunting::{HuntMode, HuntPart, HuntRequest, HuntResponse, HuntStream};
 pub use hunting_schema::{QueryCheck, QueryDiagnosticView, SchemaColumnView, SchemaTableView};
 pub use incidents::{BulkResult, IncidentView, Page};

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "0004_saved_queries.sql", include_str!("../migrations/0004_saved_queries.sql")),
     (5, "0005_incidents.sql", include_str!("../migrations/0005_incidents.sql")),
     (6, "0006_oidc_flows.sql", include_str!("../migrations/0006_oidc_flows.sql")),
+    (7, "0007_provider_domains.sql", include_str!("../migrations/0007_provider_domains.sql")),
 ];
 
 /// The operational store.

@@ -93,6 +93,11 @@ pub async fn identity_provider(conn: &mut Conn, id: &str) -> Result<Option<Ident
 /// Removes a provider of the tenant in scope, with its subject bindings.
 pub async fn delete_identity_provider(conn: &mut Conn, scope: &TenantScope, id: &str) -> Result<()> {
     let tenant = scope.single().ok_or_else(|| DbError::NotFound(format!("identity provider {id}")))?;
+    sqlx::query("DELETE FROM identity_provider_domains WHERE provider_id = $1 AND tenant_id = $2")
+        .bind(id)
+        .bind(tenant.as_str())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM federated_identities WHERE provider_id = $1 AND tenant_id = $2")
         .bind(id)
         .bind(tenant.as_str())
@@ -107,6 +112,65 @@ pub async fn delete_identity_provider(conn: &mut Conn, scope: &TenantScope, id: 
         return Err(DbError::NotFound(format!("identity provider {id}")));
     }
     Ok(())
+}
+
+/// Claims e-mail domains (lower-case) for a provider of the tenant in scope; a domain another
+/// provider holds is a conflict naming it.
+pub async fn claim_provider_domains(
+    conn: &mut Conn,
+    scope: &TenantScope,
+    provider: &IdentityProvider,
+    domains: &[String],
+) -> Result<()> {
+    let tenant = single(scope, &provider.tenant_id)?;
+    for domain in domains {
+        let held: Option<(String,)> =
+            sqlx::query_as("SELECT provider_id FROM identity_provider_domains WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if held.is_some() {
+            return Err(DbError::Conflict(format!(
+                "the domain {domain} already signs in through another identity provider; remove it there first"
+            )));
+        }
+        sqlx::query("INSERT INTO identity_provider_domains (domain, tenant_id, provider_id) VALUES ($1, $2, $3)")
+            .bind(domain)
+            .bind(tenant.as_str())
+            .bind(&provider.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The domains each provider of the tenants in scope claims, by provider id.
+pub async fn provider_domains_of(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<(String, String)>> {
+    let mut claims = Vec::new();
+    for tenant in scope.tenants() {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT provider_id, domain FROM identity_provider_domains WHERE tenant_id = $1 ORDER BY domain",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        claims.extend(rows);
+    }
+    Ok(claims)
+}
+
+/// The enabled provider that signs in addresses of `domain`, if any (before anyone is
+/// authenticated: home-realm discovery).
+pub async fn provider_for_domain(conn: &mut Conn, domain: &str) -> Result<Option<IdentityProvider>> {
+    let columns = COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+    let row = sqlx::query(&format!(
+        "SELECT {columns} FROM identity_providers p JOIN identity_provider_domains d \
+         ON d.provider_id = p.id AND d.tenant_id = p.tenant_id WHERE d.domain = $1 AND p.enabled <> 0"
+    ))
+    .bind(domain)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// The user a provider subject is bound to.

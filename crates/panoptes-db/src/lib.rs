@@ -37,8 +37,8 @@ pub use detection_rules::{
 };
 pub use error::{DbError, Result};
 pub use federation::{
-    IdentityProvider, bind_identity, bound_user, delete_identity_provider, identity_provider, identity_providers_of,
-    insert_identity_provider,
+    IdentityProvider, bind_identity, bound_user, claim_provider_domains, delete_identity_provider, identity_provider,
+    identity_providers_of, insert_identity_provider, provider_domains_of, provider_for_domain,
 };
 pub use filter::{CompareOp, Filter, FilterValue, ListQuery};
 pub use grants::{
@@ -52,9 +52,9 @@ pub use incidents::{
 };
 pub use oidc_flows::{OidcFlow, delete_oidc_flows_before, insert_oidc_flow, take_oidc_flow};
 pub use principals::{
-    Group, ServicePrincipal, User, add_group_member, group_in, insert_group, insert_service_principal, insert_user,
-    record_sign_in_failure, reset_sign_in_failures, service_principal, service_principals_of, set_password_hash,
-    user_by_id, user_by_username, users_of,
+    Group, ServicePrincipal, User, add_group_member, group_in, groups_of, insert_group, insert_service_principal,
+    insert_user, record_sign_in_failure, reset_sign_in_failures, service_principal, service_principals_of,
+    set_password_hash, user_by_id, user_by_username, users_of,
 };
 pub use roles::{CustomRole, custom_roles_of, delete_custom_role, insert_custom_role};
 pub use saved_queries::{

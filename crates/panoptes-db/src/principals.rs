@@ -167,6 +167,24 @@ pub async fn insert_group(conn: &mut Conn, scope: &TenantScope, group: &Group) -
     Ok(())
 }
 
+/// The groups of the tenants in scope, by name, each with its member count.
+pub async fn groups_of(conn: &mut Conn, scope: &TenantScope) -> Result<Vec<(Group, i64)>> {
+    let mut groups = Vec::new();
+    for tenant in scope.tenants() {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT g.id, g.name, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id AND m.tenant_id = g.tenant_id) \
+             FROM groups g WHERE g.tenant_id = $1 ORDER BY g.name",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, name, members) in rows {
+            groups.push((Group { id, tenant_id: tenant.clone(), name }, members));
+        }
+    }
+    Ok(groups)
+}
+
 /// Is `group_id` a group of the scope's one tenant?
 pub async fn group_in(conn: &mut Conn, scope: &TenantScope, group_id: &str) -> Result<bool> {
     let Some(tenant) = scope.single() else { return Ok(false) };

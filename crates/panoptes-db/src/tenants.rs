@@ -107,6 +107,7 @@ pub async fn delete_tenant(conn: &mut Conn, id: &TenantId) -> Result<()> {
         "DELETE FROM sessions WHERE tenant_id = $1",
         "DELETE FROM federated_identities WHERE tenant_id = $1",
         "DELETE FROM oidc_flows WHERE tenant_id = $1",
+        "DELETE FROM identity_provider_domains WHERE tenant_id = $1",
         "DELETE FROM identity_providers WHERE tenant_id = $1",
         "DELETE FROM custom_roles WHERE tenant_id = $1",
         "DELETE FROM saved_queries WHERE tenant_id = $1",

@@ -11,6 +11,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
         "session",
         "Sign in with a password; sets the session cookie, returns the CSRF token",
     ),
+    (
+        "post",
+        "/api/v1/auth/discover",
+        "session",
+        "Home-realm discovery: the identity provider that signs in an address's e-mail domain, or null",
+    ),
     ("post", "/api/v1/auth/signOut", "session", "End the current session"),
     ("get", "/api/v1/me", "session", "The caller, its home tenant and what it reaches"),
     ("post", "/api/v1/me/password", "session", "Change the caller's password (ends its sessions)"),
@@ -27,6 +33,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("delete", "/api/v1/tenants/{tenantId}", "tenants", "Delete a tenant and its data (?confirm=<name>)"),
     ("get", "/api/v1/tenants/{tenantId}/users", "directory", "A tenant's users"),
     ("post", "/api/v1/tenants/{tenantId}/users", "directory", "Create a user with roles"),
+    ("get", "/api/v1/tenants/{tenantId}/groups", "directory", "A tenant's groups with member counts"),
     ("post", "/api/v1/tenants/{tenantId}/groups", "directory", "Create a group of the tenant's users"),
     ("get", "/api/v1/tenants/{tenantId}/roles", "directory", "Built-in roles and the tenant's custom roles"),
     (

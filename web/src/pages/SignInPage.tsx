@@ -1,7 +1,9 @@
-// Local password sign-in, and a tenant's OpenID provider when the admin's link names one
-// (`/?provider=<id>`): provider lists are not public, so they cannot be enumerated.
+// Local password sign-in, and the OpenID provider of the user's organization: typing an
+// address whose e-mail domain a tenant's provider claims offers that provider (home-realm
+// discovery), and an administrator's link can name one (`/?provider=<id>`). Provider lists
+// are not public, so they cannot be enumerated.
 import { Button, Card, Field, Input, MessageBar, MessageBarBody, Title2, Text, makeStyles, tokens } from "@fluentui/react-components";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, api } from "../api/client";
 
 const useStyles = makeStyles({
@@ -16,6 +18,7 @@ export function SignInPage(props: { reason?: string; onSignedIn: () => Promise<v
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const provider = new URLSearchParams(window.location.search).get("provider");
+  const discovered = useDiscoveredProvider(username);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -57,7 +60,12 @@ export function SignInPage(props: { reason?: string; onSignedIn: () => Promise<v
             {busy ? "Signing in…" : "Sign in"}
           </Button>
         </form>
-        {provider && (
+        {discovered && (
+          <Button as="a" appearance="primary" href={discovered.signInUrl} data-testid="discovered-provider">
+            Sign in with {discovered.displayName} ({discovered.tenantName})
+          </Button>
+        )}
+        {provider && !discovered && (
           <Button as="a" href={`/api/v1/auth/oidc/${encodeURIComponent(provider)}/start`}>
             Sign in with your organization's identity provider
           </Button>
@@ -65,4 +73,27 @@ export function SignInPage(props: { reason?: string; onSignedIn: () => Promise<v
       </Card>
     </main>
   );
+}
+
+interface Discovered { displayName: string; tenantName: string; signInUrl: string }
+
+/** The provider that signs in the typed address's domain, asked once typing pauses. */
+function useDiscoveredProvider(username: string): Discovered | null {
+  const [found, setFound] = useState<Discovered | null>(null);
+  useEffect(() => {
+    setFound(null);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(username.trim())) return;
+    let current = true;
+    const timer = window.setTimeout(() => {
+      api<{ provider: Discovered | null }>("/api/v1/auth/discover", { body: { username: username.trim() } }).then(
+        (answer) => current && setFound(answer.provider),
+        () => undefined, // discovery is a convenience: the password form still works
+      );
+    }, 350);
+    return () => {
+      current = false;
+      window.clearTimeout(timer);
+    };
+  }, [username]);
+  return found;
 }

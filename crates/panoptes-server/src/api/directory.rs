@@ -88,6 +88,20 @@ pub(super) struct CreateGroup {
     member_ids: Vec<String>,
 }
 
+pub(super) async fn groups(
+    State(state): State<AppState>,
+    id: ReqId,
+    Auth(caller): Auth,
+    Path(tenant): Path<String>,
+) -> ApiResult<Json<Json_>> {
+    let groups = state.app.groups(&caller, &TenantId::new(tenant)).await.map_err(fail(&id.0))?;
+    let value: Vec<Json_> = groups
+        .iter()
+        .map(|(g, members)| json!({"id": g.id, "tenantId": g.tenant_id, "displayName": g.name, "memberCount": members}))
+        .collect();
+    Ok(Json(json!({"value": value})))
+}
+
 pub(super) async fn create_group(
     State(state): State<AppState>,
     id: ReqId,

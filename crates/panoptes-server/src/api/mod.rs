@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/auth/signIn", post(session::sign_in))
+        .route("/api/v1/auth/discover", post(session::discover))
         .route("/api/v1/auth/signOut", post(session::sign_out))
         .route("/api/v1/auth/oidc/{provider_id}/start", get(federation::start))
         .route("/api/v1/auth/oidc/callback", get(federation::callback))
@@ -39,7 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(tenants::get_tenant).patch(tenants::update_tenant).delete(tenants::delete_tenant),
         )
         .route("/api/v1/tenants/{tenant_id}/users", get(directory::users).post(directory::create_user))
-        .route("/api/v1/tenants/{tenant_id}/groups", post(directory::create_group))
+        .route("/api/v1/tenants/{tenant_id}/groups", get(directory::groups).post(directory::create_group))
         .route("/api/v1/tenants/{tenant_id}/roles", get(roles::roles).post(roles::create_role))
         .route("/api/v1/tenants/{tenant_id}/roles/{id}", delete(roles::delete_role))
         .route("/api/v1/tenants/{tenant_id}/roleAssignments", get(directory::assignments).post(directory::assign_role))

@@ -45,6 +45,32 @@ pub(super) async fn sign_in(
     with_cookie(&state, response, &csrf_cookie(&signed.csrf_token), &id.0)
 }
 
+#[derive(Deserialize)]
+pub(super) struct Discover {
+    username: String,
+}
+
+/// Home-realm discovery: the identity provider that signs in the address's domain, or null
+/// (then the user signs in with a password). Rate-limited like sign-in, since it is public.
+pub(super) async fn discover(
+    State(state): State<AppState>,
+    id: ReqId,
+    Source(source): Source,
+    Body(body): Body<Discover>,
+) -> ApiResult<Json<Json_>> {
+    state.sign_in_limiter.check(&format!("discover:{source}")).map_err(|secs| ApiError::too_many(secs, &id.0))?;
+    let provider = state.app.discover_provider(&body.username).await.map_err(fail(&id.0))?;
+    let provider = provider.map(|p| {
+        json!({
+            "id": p.id,
+            "displayName": p.display_name,
+            "tenantName": p.tenant_name,
+            "signInUrl": format!("/api/v1/auth/oidc/{}/start", p.id),
+        })
+    });
+    Ok(Json(json!({ "provider": provider })))
+}
+
 /// The CSRF token for the console's script to read after a reload (double submit: another
 /// site can neither read it nor send it in the header).
 pub(super) fn csrf_cookie(token: &str) -> String {

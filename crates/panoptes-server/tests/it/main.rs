@@ -6,6 +6,7 @@ mod bulk;
 mod console;
 mod cross_tenant;
 mod detections;
+mod discovery;
 mod isolation;
 mod oidc;
 mod roles;

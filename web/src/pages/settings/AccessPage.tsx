@@ -1,8 +1,9 @@
 // Settings › Access for a tenant's administrators: users, guests, delegated access, roles,
-// service principals and tokens, and the audit log with export.
+// service principals and tokens, sign-in providers, and the audit log with export.
 import { Select, Tab, TabList, Text, Title2 } from "@fluentui/react-components";
 import { useState } from "react";
 import { useSession } from "../../session";
+import { ProvidersSection } from "./access/ProvidersSection";
 import { AuditSection, DelegationsSection, GuestsSection, RolesSection, ServicePrincipalsSection, UsersSection } from "./access/Sections";
 
 const SECTIONS = [
@@ -11,6 +12,7 @@ const SECTIONS = [
   ["delegations", "Delegated access"],
   ["roles", "Roles"],
   ["servicePrincipals", "Service principals"],
+  ["providers", "Sign-in providers"],
   ["audit", "Audit log"],
 ] as const;
 
@@ -43,9 +45,10 @@ export function AccessPage() {
       <div key={`${tenantId}-${section}`} style={{ display: "flex", flexDirection: "column", gap: 12 }}>
         {section === "users" && <UsersSection tenantId={tenantId} />}
         {section === "guests" && <GuestsSection tenantId={tenantId} />}
-        {section === "delegations" && <DelegationsSection tenantId={tenantId} tenantName={tenantName} />}
+        {section === "delegations" && <DelegationsSection tenantId={tenantId} isHome={tenantId === me.homeTenantId} tenantName={tenantName} />}
         {section === "roles" && <RolesSection tenantId={tenantId} />}
         {section === "servicePrincipals" && <ServicePrincipalsSection tenantId={tenantId} />}
+        {section === "providers" && <ProvidersSection tenantId={tenantId} />}
         {section === "audit" && <AuditSection tenantId={tenantId} />}
       </div>
     </section>

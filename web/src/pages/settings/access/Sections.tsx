@@ -7,6 +7,7 @@ import {
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api } from "../../../api/client";
 import { download } from "../../hunting/results";
+import { DelegationRequestForm } from "./DelegationRequestForm";
 import { attempt, useTenantList } from "./useTenantList";
 
 export function Problem(props: { text: string | null }) {
@@ -103,7 +104,7 @@ export function GuestsSection(props: { tenantId: string }) {
 
 interface Delegation { id: string; customerTenantId: string; customerTenantName?: string | null; partnerTenantId: string; partnerTenantName?: string | null; groupId: string; roles: string; status: string; startsNs?: number; endsNs?: number }
 
-export function DelegationsSection(props: { tenantId: string; tenantName: (id: string) => string }) {
+export function DelegationsSection(props: { tenantId: string; isHome: boolean; tenantName: (id: string) => string }) {
   const base = `/api/v1/tenants/${props.tenantId}`;
   const list = useTenantList<Delegation>(`${base}/delegations`);
   const [error, setError] = useState<string | null>(null);
@@ -131,6 +132,10 @@ export function DelegationsSection(props: { tenantId: string; tenantName: (id: s
         empty="No delegated-access relationships."
         rows={list.items.map((d) => [d.customerTenantName ?? props.tenantName(d.customerTenantId), d.partnerTenantName ?? props.tenantName(d.partnerTenantId), d.roles, <Badge key="s" appearance="tint" color={d.status === "active" ? "success" : "informative"}>{d.status}</Badge>, when(d.startsNs), when(d.endsNs), actions(d)])}
       />
+      <Text size={200}>
+        This tenant's id is <code>{props.tenantId}</code>: a partner needs it to request delegated access, which this tenant's administrators then approve here.
+      </Text>
+      {props.isHome && <DelegationRequestForm partnerTenantId={props.tenantId} onRequested={list.reload} onError={setError} />}
     </>
   );
 }

@@ -2,8 +2,9 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api } from "../../../api/client";
 
-export function useTenantList<T>(path: string | null): { items: T[]; error: string | null; reload: () => void } {
+export function useTenantList<T>(path: string | null): { items: T[]; loading: boolean; error: string | null; reload: () => void } {
   const [items, setItems] = useState<T[]>([]);
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const reload = useCallback(() => {
     if (!path) return;
@@ -11,15 +12,17 @@ export function useTenantList<T>(path: string | null): { items: T[]; error: stri
       (r) => {
         setItems(r.value);
         setError(null);
+        setLoading(false);
       },
       (e) => {
         setItems([]);
         setError(e instanceof ApiError ? e.message : String(e));
+        setLoading(false);
       },
     );
   }, [path]);
   useEffect(reload, [reload]);
-  return { items, error, reload };
+  return { items, loading, error, reload };
 }
 
 /** Runs a change and words its failure; returns whether it succeeded. */
