@@ -300,7 +300,7 @@ test("a tenant's sign-in provider claims its e-mail domain, and the sign-in page
   await form.getByLabel("E-mail domains").fill("contoso.example");
   await form.getByRole("button", { name: "Add provider" }).click();
   const table = cp.getByRole("table", { name: "Sign-in providers" });
-  await table.getByText("contoso.example").waitFor();
+  await table.getByRole("cell", { name: "contoso.example", exact: true }).waitFor();
   assert.doesNotMatch(await table.innerText(), /not-shown-again/, "the client secret is listed");
   await screenshot(cp, "settings-access-sign-in-providers");
   await customer.context.close();
@@ -328,8 +328,11 @@ test("a session ended on the server sends the console back to sign-in with the r
   const csrf = cookies.find((c) => c.name === "panoptes_csrf")?.value ?? "";
   const ended = await fetch(`${demo.url}/api/v1/auth/signOut`, { method: "POST", headers: { cookie: header, "x-csrf-token": csrf } });
   assert.equal(ended.status, 200);
-  await other.page.getByTestId("run-query").click();
-  await other.page.getByText("Your session has ended. Sign in again.").waitFor();
+  // The next request finds the session gone; a background one may find it first, taking the
+  // hunting page (and its Run button) away before the click lands.
+  const message = other.page.getByText("Your session has ended. Sign in again.");
+  if (!(await message.isVisible())) await other.page.getByTestId("run-query").click({ timeout: 10_000 }).catch(() => undefined);
+  await message.waitFor();
   await screenshot(other.page, "session-ended");
   await other.context.close();
 });

@@ -38,7 +38,7 @@ export function DelegationRequestForm(props: { partnerTenantId: string; onReques
       </Field>
       <Field label="Acting group">
         <Select value={groupId} onChange={(_, d) => setForm({ ...form, groupId: d.value })}>
-          {groups.items.map((g) => <option key={g.id} value={g.id}>{g.displayName} ({g.memberCount} members)</option>)}
+          {groups.items.map((g) => <option key={g.id} value={g.id}>{g.displayName} ({g.memberCount === 1 ? "1 member" : `${g.memberCount} members`})</option>)}
         </Select>
       </Field>
       <Field label="Roles"><Input value={form.roles} onChange={(_, d) => setForm({ ...form, roles: d.value })} /></Field>

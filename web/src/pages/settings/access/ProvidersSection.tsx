@@ -59,6 +59,9 @@ export function ProvidersSection(props: { tenantId: string }) {
           </TableBody>
         </Table>
       )}
+      <Text size={200}>
+        Register <code>{`${window.location.origin}/api/v1/auth/oidc/callback`}</code> as the redirect URI at the provider.
+      </Text>
       <form
         aria-label="Add a sign-in provider"
         style={{ display: "flex", gap: 8, alignItems: "end", flexWrap: "wrap" }}

@@ -102,7 +102,7 @@ export function GuestsSection(props: { tenantId: string }) {
   );
 }
 
-interface Delegation { id: string; customerTenantId: string; customerTenantName?: string | null; partnerTenantId: string; partnerTenantName?: string | null; groupId: string; roles: string; status: string; startsNs?: number; endsNs?: number }
+interface Delegation { id: string; customerTenantId: string; customerTenantName?: string | null; partnerTenantId: string; partnerTenantName?: string | null; groupId: string; roles: string[]; status: string; startsNs?: number; endsNs?: number }
 
 export function DelegationsSection(props: { tenantId: string; isHome: boolean; tenantName: (id: string) => string }) {
   const base = `/api/v1/tenants/${props.tenantId}`;
@@ -130,7 +130,7 @@ export function DelegationsSection(props: { tenantId: string; isHome: boolean; t
         label="Delegated access"
         headers={["Customer", "Partner", "Roles", "Status", "From", "Until", ""]}
         empty="No delegated-access relationships."
-        rows={list.items.map((d) => [d.customerTenantName ?? props.tenantName(d.customerTenantId), d.partnerTenantName ?? props.tenantName(d.partnerTenantId), d.roles, <Badge key="s" appearance="tint" color={d.status === "active" ? "success" : "informative"}>{d.status}</Badge>, when(d.startsNs), when(d.endsNs), actions(d)])}
+        rows={list.items.map((d) => [d.customerTenantName ?? props.tenantName(d.customerTenantId), d.partnerTenantName ?? props.tenantName(d.partnerTenantId), d.roles.join(", "), <Badge key="s" appearance="tint" color={d.status === "active" ? "success" : "informative"}>{d.status}</Badge>, when(d.startsNs), when(d.endsNs), actions(d)])}
       />
       <Text size={200}>
         This tenant's id is <code>{props.tenantId}</code>: a partner needs it to request delegated access, which this tenant's administrators then approve here.
