@@ -19,7 +19,7 @@ fn user(id: &str, tenant: &str) -> User {
 #[tokio::test]
 async fn tenants_are_created_renamed_and_deleted_with_their_rows() {
     for (db, _dir) in backends().await {
-        assert_eq!(db.migrations().await.expect("migrations"), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(db.migrations().await.expect("migrations"), vec![1, 2, 3, 4, 5, 6, 7]);
         with_tenants(&db, &["a", "b"]).await;
         let mut conn = db.conn().await.expect("conn");
         let duplicate = panoptes_db::insert_tenant(&mut conn, &Tenant { id: TenantId::new("c"), ..tenant("a") }).await;
