@@ -24,6 +24,7 @@ export function DelegationRequestForm(props: { partnerTenantId: string; onReques
       props.onRequested();
     }
   };
+  if (groups.error) return <Text>The partner's groups could not be loaded: {groups.error}</Text>;
   if (!groups.loading && groups.items.length === 0) {
     return <Text>To request delegated access, first create a group of the users who will act for your customers.</Text>;
   }
