@@ -2,7 +2,7 @@
 //! partitioned by table, tenant and day, with a write-ahead log so an acknowledged batch
 //! survives a crash and an in-memory buffer so queries see it at once.
 //!
-//! Map: [`store`] (open, append, flush), [`wal`] (the log and its replay), [`manifest`] (the
+//! Map: [`store`] (open, append, flush), [`bulk`] (whole loads straight to Parquet), [`wal`] (the log and its replay), [`manifest`] (the
 //! committed file set), [`parquet_io`] (partition files), [`maintenance`] (compaction,
 //! retention, the background thread), [`provider`] (tenant-scoped DataFusion tables),
 //! [`ingest`] (input formats to Arrow batches), [`catalog`] and [`types`] (the hunting schema),
@@ -11,6 +11,7 @@
 //! Tenant data is reached only through a `TenantScope`: [`EventStore::append`] takes the
 //! tenant from it (never from the rows) and [`EventStore::table`] shows only its tenants' rows.
 
+pub mod bulk;
 pub mod catalog;
 mod error;
 pub mod ingest;
@@ -24,6 +25,7 @@ pub mod store;
 pub mod types;
 pub mod wal;
 
+pub use bulk::BulkLoad;
 /// The Arrow version the store's batches use, for crates that build rows for it.
 pub use datafusion::arrow;
 pub use error::{Result, StoreError};

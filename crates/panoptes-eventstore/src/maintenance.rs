@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use datafusion::arrow::compute::concat_batches;
 use panoptes_domain::{TenantId, TenantScope};
 
 use crate::error::{Result, StoreError};
 use crate::layout::{day_of, manifest_path};
 use crate::manifest::DataFile;
-use crate::parquet_io::{read_file, sorted_days, write_partition_file};
+use crate::parquet_io::{DayRows, read_file, sorted_days, write_partition_file};
 use crate::store::{EventStore, table_schema};
 
 /// What a compaction pass did.
@@ -45,10 +44,16 @@ impl EventStore {
             let schema = table_schema(&table)?;
             let batches =
                 files.iter().map(|f| read_file(&self.root().join(&f.path), &schema)).collect::<Result<Vec<_>>>()?;
-            // One day's files: the merge is one sorted part.
-            let merged = sorted_days(&schema, &batches)?.into_iter().map(|(_, part)| part).collect::<Vec<_>>();
-            let merged = concat_batches(&schema, &merged).map_err(StoreError::engine)?;
-            let replacement = write_partition_file(self.root(), &table, &tenant, &day, &merged)?;
+            // One day's files: the merge is one sorted part (the day is the partition's, even
+            // should a row's time disagree with it).
+            let mut rows = Vec::new();
+            let mut time_range = (i64::MAX, i64::MIN);
+            for part in sorted_days(&schema, &batches)? {
+                rows.extend(part.rows);
+                time_range = (time_range.0.min(part.time_range.0), time_range.1.max(part.time_range.1));
+            }
+            let merged = DayRows { day: day.clone(), rows, time_range };
+            let replacement = write_partition_file(self.root(), &table, &tenant, &merged, &batches)?;
             self.replace_files(&files, Some(replacement))?;
             report.partitions += 1;
             report.files_merged += files.len();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::{concat_batches, interleave_record_batch};
-use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit, TimestampNanosecondType};
+use datafusion::arrow::datatypes::{SchemaRef, TimestampNanosecondType};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -37,13 +37,30 @@ const BLOOM_COLUMNS: &[&str] = &[
     "FileName",
 ];
 
-/// Rows of same-schema batches split by the UTC day of their event time, each part sorted by
-/// time (nulls first, in day 1970-01-01). One gather copies the rows once; input already in
-/// order is only sliced.
-pub fn sorted_days(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<(String, RecordBatch)>> {
+/// Rows written to the Parquet writer at a time: gathering a slice this size keeps the copy in
+/// cache and never materialises a whole partition (which cost fresh pages and peak memory).
+const WRITE_SLICE: usize = 8192;
+
+/// One UTC day of rows from a set of same-schema batches, in event-time order.
+#[derive(Debug, Clone)]
+pub struct DayRows {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// (batch, row) pairs in time order.
+    pub rows: Vec<(usize, usize)>,
+    /// Earliest and latest event time (nanoseconds; the full range when no row has a time).
+    pub time_range: (i64, i64),
+}
+
+/// The rows of same-schema batches split by the UTC day of their event time, each day in time
+/// order (null times first, in day 1970-01-01). Only indices: [`write_partition_file`] gathers
+/// the rows slice by slice as it writes.
+pub fn sorted_days(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<DayRows>> {
     const DAY_NS: i64 = 86_400 * 1_000_000_000;
+    let all_rows = || batches.iter().enumerate().flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)));
     let Some(time) = time_column(schema) else {
-        return Ok(vec![("1970-01-01".to_string(), concat_batches(schema, batches).map_err(StoreError::engine)?)]);
+        let rows: Vec<(usize, usize)> = all_rows().collect();
+        return Ok(vec![DayRows { day: "1970-01-01".into(), rows, time_range: (i64::MIN, i64::MAX) }]);
     };
     // (day, time, batch, row): a null time sorts first into day 0.
     let mut order: Vec<(i64, i64, usize, usize)> = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
@@ -58,60 +75,77 @@ pub fn sorted_days(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<(S
             });
         }
     }
-    let in_order = order.is_sorted_by_key(|&(day, time, ..)| (day, time));
-    let all = if in_order {
-        concat_batches(schema, batches).map_err(StoreError::engine)?
-    } else {
-        order.sort_by_key(|&(day, time, ..)| (day, time));
-        let sources: Vec<&RecordBatch> = batches.iter().collect();
-        let indices: Vec<(usize, usize)> = order.iter().map(|&(.., b, row)| (b, row)).collect();
-        interleave_record_batch(&sources, &indices).map_err(StoreError::engine)?
-    };
-    let mut parts = Vec::new();
+    if !order.is_sorted_by_key(|&(day, time, ..)| (day, time)) {
+        order.sort_unstable_by_key(|&(day, time, b, row)| (day, time, b, row));
+    }
+    let mut days = Vec::new();
     let mut start = 0;
     while start < order.len() {
         let day = order[start].0;
         let end = start + order[start..].partition_point(|&(d, ..)| d == day);
-        parts.push((day_of(day * DAY_NS), all.slice(start, end - start)));
+        let part = &order[start..end];
+        let mut timed = part.iter().filter(|&&(_, time, ..)| time != i64::MIN);
+        let time_range = match (timed.clone().next(), timed.next_back()) {
+            (Some(first), Some(last)) => (first.1, last.1),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let rows = part.iter().map(|&(.., b, row)| (b, row)).collect();
+        days.push(DayRows { day: day_of(day * DAY_NS), rows, time_range });
         start = end;
     }
-    Ok(parts)
+    Ok(days)
 }
 
-/// Writes one sorted day of one tenant's table as a new Parquet file (to a temporary name,
-/// then renamed into place) and describes it for the manifest.
+/// Writes one day of one tenant's table as a new Parquet file (to a temporary name, then
+/// renamed into place) and describes it for the manifest.
 pub fn write_partition_file(
     root: &Path,
     table: &str,
     tenant: &TenantId,
-    day: &str,
-    batch: &RecordBatch,
+    part: &DayRows,
+    batches: &[RecordBatch],
 ) -> Result<DataFile> {
-    let relative = partition_dir(table, tenant, day)?.join(format!("{}.parquet", uuid::Uuid::new_v4().simple()));
+    let schema = match batches.first() {
+        Some(batch) => batch.schema(),
+        None => return Err(StoreError::Engine("no rows to write".into())),
+    };
+    let relative = partition_dir(table, tenant, &part.day)?.join(format!("{}.parquet", uuid::Uuid::new_v4().simple()));
     let path = root.join(&relative);
     let folder = path.parent().unwrap_or(root);
     std::fs::create_dir_all(folder).map_err(StoreError::io(folder))?;
     let temporary = path.with_extension("parquet.tmp");
     let file = File::create(&temporary).map_err(StoreError::io(&temporary))?;
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties(&batch.schema())))
-        .map_err(StoreError::engine)?;
-    writer.write(batch).map_err(StoreError::engine)?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(writer_properties(&schema))).map_err(StoreError::engine)?;
+    for slice in part.rows.chunks(WRITE_SLICE) {
+        writer.write(&gather(batches, slice)?).map_err(StoreError::engine)?;
+    }
     let file = writer.into_inner().map_err(StoreError::engine)?;
     file.sync_all().map_err(StoreError::io(&temporary))?;
     std::fs::rename(&temporary, &path).map_err(StoreError::io(&path))?;
     sync_dir(folder)?;
     let bytes = std::fs::metadata(&path).map_err(StoreError::io(&path))?.len();
-    let (min_time, max_time) = time_range(batch);
     Ok(DataFile {
         path: relative.to_string_lossy().into_owned(),
         table: table.to_string(),
         tenant: tenant.clone(),
-        day: day.to_string(),
-        rows: batch.num_rows() as u64,
+        day: part.day.clone(),
+        rows: part.rows.len() as u64,
         bytes,
-        min_time,
-        max_time,
+        min_time: part.time_range.0,
+        max_time: part.time_range.1,
     })
+}
+
+/// The rows `slice` names: a zero-copy slice when they are consecutive rows of one batch.
+fn gather(batches: &[RecordBatch], slice: &[(usize, usize)]) -> Result<RecordBatch> {
+    if let Some(&(b, first)) = slice.first()
+        && slice.windows(2).all(|w| w[1] == (w[0].0, w[0].1 + 1))
+    {
+        return Ok(batches[b].slice(first, slice.len()));
+    }
+    let sources: Vec<&RecordBatch> = batches.iter().collect();
+    interleave_record_batch(&sources, slice).map_err(StoreError::engine)
 }
 
 /// Reads a whole data file back (compaction).
@@ -151,17 +185,4 @@ fn writer_properties(schema: &SchemaRef) -> WriterProperties {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(name), false);
     }
     builder.build()
-}
-
-fn time_range(batch: &RecordBatch) -> (i64, i64) {
-    let Some(time) = time_column(&batch.schema()) else {
-        return (i64::MIN, i64::MAX);
-    };
-    if batch.column(time).data_type() != &DataType::Timestamp(TimeUnit::Nanosecond, None) {
-        return (i64::MIN, i64::MAX);
-    }
-    let times = batch.column(time).as_primitive::<TimestampNanosecondType>();
-    let min = datafusion::arrow::compute::min(times).unwrap_or(i64::MIN);
-    let max = datafusion::arrow::compute::max(times).unwrap_or(i64::MAX);
-    (min, max)
 }

@@ -5,6 +5,7 @@
 //! Flush: close the log segment → write the buffered rows of that segment and earlier as
 //! Parquet → commit the manifest and drop those rows from the buffer in one step (readers never
 //! see them twice or not at all) → delete the covered log segments.
+//! Bulk loads (whole input files, generated data) skip the log and the buffer: see [`crate::bulk`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -161,27 +162,18 @@ impl EventStore {
         Ok(Ack { rows })
     }
 
-    /// Bulk load: writes one tenant's rows straight to Parquet and commits them in one manifest
-    /// step, skipping the log and the buffer (generated data, imports). Durable when it returns;
-    /// a crash before the commit leaves only orphan files, which `open` removes.
-    pub fn import(&self, scope: &TenantScope, batches: &[(&str, RecordBatch)]) -> Result<Vec<DataFile>> {
-        let tenant = scope.single().ok_or(StoreError::WriteScope(scope.tenants().len()))?;
-        check_tenant(tenant)?;
-        let mut written = Vec::new();
-        for (table, batch) in batches {
-            let schema = table_schema(table)?;
-            let batch = conform(table, batch, &schema, tenant)?;
-            for (day, part) in sorted_days(&schema, &[batch])? {
-                written.push(write_partition_file(&self.root, table, tenant, &day, &part)?);
-            }
+    /// Adds written files to the committed set in one manifest step (a bulk load's commit).
+    pub(crate) fn commit_files(&self, files: &[DataFile]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
         }
         let _maintenance = self.lock_maintenance();
         let mut state = self.write_state();
         let mut manifest = state.manifest.clone();
-        manifest.files.extend(written.iter().cloned());
+        manifest.files.extend(files.iter().cloned());
         manifest.commit(&manifest_path(&self.root))?;
         state.manifest = manifest;
-        Ok(written)
+        Ok(())
     }
 
     /// Rows waiting in memory for a flush.
@@ -212,8 +204,8 @@ impl EventStore {
         let mut written = Vec::new();
         for ((table, tenant), batches) in groups {
             let schema = table_schema(&table)?;
-            for (day, part) in sorted_days(&schema, &batches)? {
-                written.push(write_partition_file(&self.root, &table, &tenant, &day, &part)?);
+            for part in sorted_days(&schema, &batches)? {
+                written.push(write_partition_file(&self.root, &table, &tenant, &part, &batches)?);
             }
         }
         {

@@ -20,6 +20,8 @@ use crate::error::{Result, StoreError};
 
 const MAGIC: &[u8; 4] = b"PWAL";
 const HEADER: usize = 12;
+/// A frame buffer grown past this by an outsized batch is not kept for the next append.
+const MAX_KEPT_FRAME: usize = 64 << 20;
 
 /// One logged batch.
 #[derive(Debug, Clone)]
@@ -50,6 +52,8 @@ pub struct Wal {
     dir: PathBuf,
     segment: u64,
     file: Option<File>,
+    /// Frame being encoded; kept between appends so its memory stays warm.
+    frame: Vec<u8>,
 }
 
 impl Wal {
@@ -71,7 +75,7 @@ impl Wal {
         }
         report.records = records.len();
         let next = last.unwrap_or(0).max(flushed_through) + 1;
-        Ok((Wal { dir: dir.to_path_buf(), segment: next, file: None }, records, report))
+        Ok((Wal { dir: dir.to_path_buf(), segment: next, file: None, frame: Vec::new() }, records, report))
     }
 
     /// The segment new appends go to.
@@ -87,15 +91,20 @@ impl Wal {
             None => self.file.insert(create_segment(&self.dir, self.segment)?),
         };
         for (table, tenant, batch) in entries {
-            let payload = encode_payload(table, tenant, batch)?;
-            let length = u32::try_from(payload.len())
+            let frame = &mut self.frame;
+            frame.clear();
+            frame.extend_from_slice(&[0; HEADER]);
+            encode_payload(table, tenant, batch, frame)?;
+            let length = u32::try_from(frame.len() - HEADER)
                 .map_err(|_| StoreError::Engine("batch too large for one log frame".into()))?;
-            let mut header = Vec::with_capacity(HEADER);
-            header.extend_from_slice(MAGIC);
-            header.extend_from_slice(&length.to_le_bytes());
-            header.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-            file.write_all(&header).map_err(StoreError::io(&path))?;
-            file.write_all(&payload).map_err(StoreError::io(&path))?;
+            let crc = crc32fast::hash(&frame[HEADER..]);
+            frame[..4].copy_from_slice(MAGIC);
+            frame[4..8].copy_from_slice(&length.to_le_bytes());
+            frame[8..HEADER].copy_from_slice(&crc.to_le_bytes());
+            file.write_all(frame).map_err(StoreError::io(&path))?;
+        }
+        if self.frame.capacity() > MAX_KEPT_FRAME {
+            self.frame = Vec::new();
         }
         file.sync_data().map_err(StoreError::io(&path))?;
         Ok(self.segment)
@@ -196,19 +205,18 @@ fn read_frame(bytes: &[u8]) -> std::result::Result<(usize, String, TenantId, Rec
     Ok((HEADER + length, table, tenant, batch))
 }
 
-fn encode_payload(table: &str, tenant: &TenantId, batch: &RecordBatch) -> Result<Vec<u8>> {
+/// Appends the payload of one frame to `payload`.
+fn encode_payload(table: &str, tenant: &TenantId, batch: &RecordBatch, payload: &mut Vec<u8>) -> Result<()> {
     // Sized up front: regrowing a batch-sized buffer copies it again and again.
-    let mut payload = Vec::with_capacity(batch.get_array_memory_size() + 1024);
+    payload.reserve(batch.get_array_memory_size() + 1024);
     for text in [table, tenant.as_str()] {
         let length = u16::try_from(text.len()).map_err(|_| StoreError::Engine("name too long".into()))?;
         payload.extend_from_slice(&length.to_le_bytes());
         payload.extend_from_slice(text.as_bytes());
     }
-    let mut writer = StreamWriter::try_new(&mut payload, &batch.schema()).map_err(StoreError::engine)?;
+    let mut writer = StreamWriter::try_new(payload, &batch.schema()).map_err(StoreError::engine)?;
     writer.write(batch).map_err(StoreError::engine)?;
-    writer.finish().map_err(StoreError::engine)?;
-    drop(writer);
-    Ok(payload)
+    writer.finish().map_err(StoreError::engine)
 }
 
 fn decode_payload(payload: &[u8]) -> std::result::Result<(String, TenantId, RecordBatch), String> {

@@ -140,6 +140,9 @@ pub(super) struct Fields<'a> {
     pub(super) extra: Map<String, Json>,
 }
 
+/// Columns tried after the guess before the hash lookup.
+const LOOK_AHEAD: usize = 6;
+
 /// Column positions by name, with a guess: inputs usually list fields in schema order, so the
 /// column after the last one matched is tried first and the hash lookup is mostly skipped.
 #[derive(Debug, Clone)]
@@ -159,9 +162,12 @@ impl ColumnIndex {
     }
 
     fn find(&self, key: &str, guess: usize) -> Option<usize> {
-        match self.names.get(guess) {
-            Some(name) if name == key => Some(guess),
-            _ => self.by_name.get(key).copied(),
+        // A few columns ahead as well: inputs leave out null fields, so the next field present
+        // is often a little further on. Comparing names is cheaper than hashing the key.
+        let mut ahead = self.names.get(guess..).unwrap_or_default().iter().take(LOOK_AHEAD);
+        match ahead.position(|name| name == key) {
+            Some(offset) => Some(guess + offset),
+            None => self.by_name.get(key).copied(),
         }
     }
 

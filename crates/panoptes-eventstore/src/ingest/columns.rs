@@ -63,8 +63,20 @@ pub struct TableBuilder {
     schema: SchemaRef,
     columns: Vec<Column>,
     index: ColumnIndex,
+    /// Each column's part and type, worked out once rather than by name on every row.
+    roles: Vec<(Role, KqlType)>,
     typing: Typing,
     rows: usize,
+}
+
+/// What a column is to a row being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Plain,
+    /// Takes the fields no other column does.
+    AdditionalFields,
+    /// The event time: a missing one is the time of receipt.
+    EventTime,
 }
 
 impl TableBuilder {
@@ -72,7 +84,19 @@ impl TableBuilder {
     pub fn new(table: &TableSchema, typing: Typing) -> Self {
         let columns = table.columns.iter().map(|(_, t)| Column::new(*t)).collect();
         let index = ColumnIndex::new(table.columns.iter().map(|(name, _)| name.clone()).collect());
-        Self { schema: table.arrow_schema(), table: table.clone(), columns, index, typing, rows: 0 }
+        let roles = table
+            .columns
+            .iter()
+            .map(|(name, kql)| {
+                let role = match name.as_str() {
+                    "AdditionalFields" => Role::AdditionalFields,
+                    "Timestamp" | "TimeGenerated" if *kql == KqlType::Datetime => Role::EventTime,
+                    _ => Role::Plain,
+                };
+                (role, *kql)
+            })
+            .collect();
+        Self { schema: table.arrow_schema(), table: table.clone(), columns, index, roles, typing, rows: 0 }
     }
 
     /// Rows added so far.
@@ -101,23 +125,20 @@ impl TableBuilder {
         let Fields { slots, mut extra } = fields;
         // Every field is converted before any is stored, so a refused row leaves no trace.
         let mut cells = Vec::with_capacity(slots.len());
-        for ((name, kql), raw) in self.table.columns.iter().zip(slots) {
-            let cell = if name == "AdditionalFields" {
-                additional_fields(raw.into_json(), std::mem::take(&mut extra))
-            } else {
-                raw.into_cell(*kql, self.typing).map_err(|raw| FieldError {
-                    field: name.clone(),
-                    expected: *kql,
+        for (i, raw) in slots.into_iter().enumerate() {
+            let (role, kql) = self.roles[i];
+            let cell = match role {
+                Role::AdditionalFields => additional_fields(raw.into_json(), std::mem::take(&mut extra)),
+                _ => raw.into_cell(kql, self.typing).map_err(|raw| FieldError {
+                    field: self.table.columns[i].0.clone(),
+                    expected: kql,
                     found: raw.describe(),
-                })?
+                })?,
             };
-            let cell = match cell {
-                Cell::Null if (name == "Timestamp" || name == "TimeGenerated") && *kql == KqlType::Datetime => {
-                    Cell::Time(default_time)
-                }
+            cells.push(match cell {
+                Cell::Null if role == Role::EventTime => Cell::Time(default_time),
                 c => c,
-            };
-            cells.push(cell);
+            });
         }
         for (column, cell) in self.columns.iter_mut().zip(cells) {
             column.push(cell);

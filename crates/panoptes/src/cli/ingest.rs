@@ -2,7 +2,7 @@
 //! progress bar, a report of refused records and their positions, and `--strict` to store
 //! nothing from a file that has any bad record.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,11 +13,9 @@ use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::ingest::{
     Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, convert_text, csv_records, evtx_records,
 };
-use panoptes_eventstore::{EventStore, StoreConfig};
+use panoptes_eventstore::{BulkLoad, EventStore, StoreConfig};
 
-/// At most this many records converted and appended at a time (one write-ahead log commit each).
-const CHUNK: usize = 20_000;
-/// ... and about this much input text: chunks this small reuse the allocator's warm memory
+/// NDJSON is converted about this much text at a time: chunks this small reuse the allocator's warm memory
 /// (larger ones are fresh pages from the kernel each time, which costs more than the parsing).
 const CHUNK_BYTES: usize = 4 << 20;
 /// Refused records listed in the report; the rest are counted.
@@ -140,19 +138,9 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
         let bytes = text.len() as u64;
         Ok(Box::new(std::iter::once(Ok((Input::Text { text, first_line: 1 }, bytes)))))
     };
-    if args.strict {
-        let mut tally = Tally::default();
-        for chunk in chunks()? {
-            let mut converted = chunk?.0.convert(&options)?;
-            converted.accepted = 0;
-            tally.count(converted);
-        }
-        if !tally.errors.is_empty() {
-            tally.report(file);
-            eprintln!("{}: --strict: nothing stored from this file", file.display());
-            return Ok(tally.errors.len());
-        }
-    }
+    // The file is one bulk load: stored whole when it ends, or (crash, `--strict` refusal)
+    // not at all, so ingesting it again never duplicates rows.
+    let mut load = store.bulk_load(scope).context("starting the load")?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let progress = ProgressBar::new(size).with_message(file.display().to_string());
     progress.set_style(
@@ -160,17 +148,57 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut tally = Tally::default();
-    for chunk in chunks()? {
-        let (input, bytes) = chunk?;
-        tally.append(store, scope, input.convert(&options)?)?;
-        progress.inc(bytes);
-        if store.flush_due() {
-            store.flush().context("flushing to Parquet")?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut chunks = chunks()?;
+    loop {
+        let group = chunks.by_ref().take(workers).collect::<anyhow::Result<Vec<_>>>()?;
+        if group.is_empty() {
+            break;
+        }
+        for (converted, bytes) in convert_in_parallel(group, &options)? {
+            store_chunk(&mut load, &mut tally, converted, args.strict)?;
+            progress.inc(bytes);
         }
     }
+    if args.strict && !tally.errors.is_empty() {
+        progress.finish_and_clear();
+        tally.accepted = 0;
+        tally.report(file);
+        eprintln!("{}: --strict: nothing stored from this file", file.display());
+        return Ok(tally.errors.len());
+    }
+    progress.set_message(format!("{}: committing", file.display()));
+    load.commit().context("committing the rows to Parquet")?;
     progress.finish_and_clear();
     tally.report(file);
     Ok(tally.errors.len())
+}
+
+/// Converts chunks on a thread each, keeping their order.
+fn convert_in_parallel(group: Vec<(Input, u64)>, options: &IngestOptions) -> anyhow::Result<Vec<(Converted, u64)>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = group
+            .into_iter()
+            .map(|(input, bytes)| scope.spawn(move || input.convert(options).map(|c| (c, bytes))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a conversion thread panicked"))))
+            .collect()
+    })
+}
+
+/// Adds a converted chunk's rows to the load and counts it. Under `--strict`, one refusal
+/// dooms the file: nothing more is stored, but the rest is still checked for the report.
+fn store_chunk(load: &mut BulkLoad<'_>, tally: &mut Tally, converted: Converted, strict: bool) -> anyhow::Result<()> {
+    let doomed = strict && !(tally.errors.is_empty() && converted.errors.is_empty());
+    if !doomed {
+        for (table, batch) in &converted.batches {
+            load.add(table, batch).context("storing the rows")?;
+        }
+    }
+    tally.count(converted);
+    Ok(())
 }
 
 /// A piece of input: text (NDJSON lines, or a whole JSON document), or records already read.
@@ -205,30 +233,47 @@ fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// The file's lines, `CHUNK` at a time, as one text each (one allocation per chunk, not per line).
+/// The file's lines, about `CHUNK_BYTES` at a time, as one text each: read in blocks and cut at
+/// the last line end (a line longer than a block makes its chunk longer), not line by line.
 fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Input, u64)>> + 'static> {
-    let mut reader =
-        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?);
+    let mut reader = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let name = file.display().to_string();
     let mut next_line = 1;
-    let mut last_len = 0;
+    // The start of a line the last block cut short.
+    let mut carry: Vec<u8> = Vec::new();
     Ok(std::iter::from_fn(move || {
-        // Sized like the last chunk, so the text is not regrown (and copied) line by line.
-        let mut text = String::with_capacity(last_len + last_len / 8);
-        let first_line = next_line;
-        for _ in 0..CHUNK {
-            if text.len() >= CHUNK_BYTES {
-                break;
+        // Sized for the whole chunk up front: growing it while reading would copy it again.
+        let mut block = Vec::with_capacity(CHUNK_BYTES + carry.len() + (CHUNK_BYTES >> 4));
+        block.append(&mut carry);
+        let at_end = loop {
+            let start = block.len();
+            let want = CHUNK_BYTES.saturating_sub(start).max(CHUNK_BYTES / 4);
+            let at_end = match (&mut reader).take(want as u64).read_to_end(&mut block) {
+                Ok(read) => read < want,
+                Err(e) => return Some(Err(anyhow::anyhow!("reading {name} after line {next_line}: {e}"))),
+            };
+            // The carried start of a line holds no line end: only the new bytes can.
+            if at_end || memchr::memchr(b'\n', &block[start..]).is_some() {
+                break at_end;
             }
-            match reader.read_line(&mut text) {
-                Ok(0) => break,
-                Ok(_) => next_line += 1,
-                Err(e) => return Some(Err(anyhow::anyhow!("reading {name} line {next_line}: {e}"))),
+        };
+        if !at_end && let Some(cut) = memchr::memrchr(b'\n', &block) {
+            carry = block.split_off(cut + 1);
+        }
+        if block.is_empty() {
+            return None;
+        }
+        let first_line = next_line;
+        next_line += memchr::memchr_iter(b'\n', &block).count();
+        let bytes = block.len() as u64;
+        match String::from_utf8(block) {
+            Ok(text) => Some(Ok((Input::Text { text, first_line }, bytes))),
+            Err(e) => {
+                let bad = e.utf8_error().valid_up_to();
+                let line = first_line + e.as_bytes()[..bad].iter().filter(|&&b| b == b'\n').count();
+                Some(Err(anyhow::anyhow!("{name} line {line}: not UTF-8 text; save the file as UTF-8")))
             }
         }
-        last_len = text.len();
-        let bytes = text.len() as u64;
-        (bytes > 0).then_some(Ok((Input::Text { text, first_line }, bytes)))
     }))
 }
 

@@ -2,11 +2,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn panoptes(args: &[&str]) -> std::process::Output {
+pub(crate) fn panoptes(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_panoptes")).args(args).output().expect("binary runs")
 }
 
-fn row(report_id: u64) -> String {
+pub(crate) fn row(report_id: u64) -> String {
     format!(
         r#"{{"Timestamp":"2024-01-15T10:{:02}:00Z","DeviceId":"d1","DeviceName":"ws1","FileName":"cmd.exe","ReportId":{report_id}}}"#,
         report_id % 60
@@ -14,7 +14,7 @@ fn row(report_id: u64) -> String {
 }
 
 /// `ReportId`s stored in the tenant, sorted (duplicates kept).
-fn stored_ids(data: &Path) -> Vec<u64> {
+pub(crate) fn stored_ids(data: &Path) -> Vec<u64> {
     let out = panoptes(&[
         "kql",
         "run",
@@ -32,10 +32,10 @@ fn stored_ids(data: &Path) -> Vec<u64> {
 }
 
 /// A tiny deterministic generator for kill points.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }

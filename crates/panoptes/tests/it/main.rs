@@ -7,5 +7,6 @@ mod conformance;
 mod console;
 mod content;
 mod demo;
+mod file_ingest;
 mod ingest;
 mod tidy;

@@ -1,0 +1,112 @@
+//! Bulk load: one tenant's rows written straight to Parquet and committed in one manifest step,
+//! skipping the write-ahead log and the buffer. Used where the whole load is one unit of work
+//! (an input file, generated data): the rows are written once instead of twice, and the load is
+//! stored whole or not at all. A crash before the commit leaves only unlisted files, which
+//! [`EventStore::open`] removes; a load dropped without committing removes its own.
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::record_batch::RecordBatch;
+use panoptes_domain::{TenantId, TenantScope};
+
+use crate::error::{Result, StoreError};
+use crate::layout::check_tenant;
+use crate::manifest::DataFile;
+use crate::parquet_io::{sorted_days, write_partition_file};
+use crate::schema::conform;
+use crate::store::{EventStore, table_schema};
+
+/// A load in progress; nothing in it is visible or durable until [`BulkLoad::commit`].
+#[derive(Debug)]
+pub struct BulkLoad<'a> {
+    store: &'a EventStore,
+    tenant: TenantId,
+    /// Rows not yet written, by table.
+    pending: BTreeMap<String, Vec<RecordBatch>>,
+    pending_rows: usize,
+    /// Files written and not yet committed.
+    written: Vec<DataFile>,
+    rows: usize,
+}
+
+impl EventStore {
+    /// Starts a bulk load for the scope's one tenant.
+    pub fn bulk_load(&self, scope: &TenantScope) -> Result<BulkLoad<'_>> {
+        let tenant = scope.single().ok_or(StoreError::WriteScope(scope.tenants().len()))?;
+        check_tenant(tenant)?;
+        Ok(BulkLoad {
+            store: self,
+            tenant: tenant.clone(),
+            pending: BTreeMap::new(),
+            pending_rows: 0,
+            written: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    /// Writes one tenant's batches as a single bulk load; durable when it returns.
+    pub fn import(&self, scope: &TenantScope, batches: &[(&str, RecordBatch)]) -> Result<Vec<DataFile>> {
+        let mut load = self.bulk_load(scope)?;
+        for (table, batch) in batches {
+            load.add(table, batch)?;
+        }
+        load.commit()
+    }
+}
+
+impl BulkLoad<'_> {
+    /// Adds rows of `table` (TenantId set from the scope, whatever the batch said). Every
+    /// `flush_rows` rows are written out as sorted day files, so memory stays bounded.
+    pub fn add(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
+        let schema = table_schema(table)?;
+        let batch = conform(table, batch, &schema, &self.tenant)?;
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.pending_rows += batch.num_rows();
+        self.rows += batch.num_rows();
+        self.pending.entry(table.to_string()).or_default().push(batch);
+        if self.pending_rows >= self.store.config().flush_rows {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Rows added so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Writes what is pending and commits every file of the load in one manifest step: when
+    /// this returns, all its rows are durable and visible.
+    pub fn commit(mut self) -> Result<Vec<DataFile>> {
+        self.write_pending()?;
+        let files = std::mem::take(&mut self.written);
+        self.store.commit_files(&files)?;
+        Ok(files)
+    }
+
+    fn write_pending(&mut self) -> Result<()> {
+        let root = self.store.root().to_path_buf();
+        for (table, batches) in std::mem::take(&mut self.pending) {
+            let schema = table_schema(&table)?;
+            for part in sorted_days(&schema, &batches)? {
+                self.written.push(write_partition_file(&root, &table, &self.tenant, &part, &batches)?);
+            }
+        }
+        self.pending_rows = 0;
+        Ok(())
+    }
+}
+
+impl Drop for BulkLoad<'_> {
+    /// An abandoned load removes the files it wrote (best effort: `open` removes any left).
+    fn drop(&mut self) {
+        for file in &self.written {
+            let path = self.store.root().join(&file.path);
+            if let Err(e) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove a file of an abandoned bulk load");
+            }
+        }
+    }
+}

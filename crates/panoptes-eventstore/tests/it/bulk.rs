@@ -1,0 +1,75 @@
+use panoptes_eventstore::{EventStore, StoreConfig, StoreError};
+
+use crate::fixtures::{HOUR, longs, open, process_rows, scope};
+
+const REPORT_IDS: &str = "select \"ReportId\" from t";
+
+/// Parquet files under the store's events directory.
+fn parquet_files(root: &std::path::Path) -> usize {
+    let mut count = 0;
+    let mut stack = vec![root.join("events")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+#[tokio::test]
+async fn a_bulk_load_is_invisible_until_committed_and_then_durable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A small flush size, so the load writes files before it commits.
+    let config = StoreConfig { flush_rows: 2, ..StoreConfig::default() };
+    let store = EventStore::open(dir.path(), config.clone()).expect("opens").0;
+    let contoso = scope("contoso");
+    let mut load = store.bulk_load(&contoso).expect("starts");
+    load.add("DeviceProcessEvents", &process_rows(&[(1, 0), (2, HOUR)], "d1")).expect("adds");
+    load.add("DeviceProcessEvents", &process_rows(&[(3, 30 * HOUR)], "d1")).expect("adds");
+    assert_eq!(load.rows(), 3);
+    assert!(parquet_files(dir.path()) > 0, "files written before the commit");
+    assert!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await.is_empty(), "invisible before commit");
+    let files = load.commit().expect("commits");
+    assert_eq!(files.iter().map(|f| f.rows).sum::<u64>(), 3);
+    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2, 3]);
+    drop(store);
+    let store = EventStore::open(dir.path(), config).expect("reopens").0;
+    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2, 3], "durable");
+}
+
+#[tokio::test]
+async fn an_abandoned_bulk_load_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = StoreConfig { flush_rows: 1, ..StoreConfig::default() };
+    let store = EventStore::open(dir.path(), config).expect("opens").0;
+    let mut load = store.bulk_load(&scope("contoso")).expect("starts");
+    load.add("DeviceProcessEvents", &process_rows(&[(1, 0)], "d1")).expect("adds");
+    assert!(parquet_files(dir.path()) > 0);
+    drop(load);
+    assert_eq!(parquet_files(dir.path()), 0, "its files removed");
+    assert!(longs(&store, &scope("contoso"), "DeviceProcessEvents", REPORT_IDS).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_bulk_load_writes_its_scopes_tenant_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    // The rows claim TenantId "spoofed"; the load is contoso's.
+    store.import(&scope("contoso"), &[("DeviceProcessEvents", process_rows(&[(1, 0)], "d1"))]).expect("imports");
+    let count = "select count(*) from t";
+    assert_eq!(longs(&store, &scope("contoso"), "DeviceProcessEvents", count).await, [1]);
+    assert_eq!(longs(&store, &scope("spoofed"), "DeviceProcessEvents", count).await, [0], "not the rows' tenant");
+    assert_eq!(longs(&store, &scope("fabrikam"), "DeviceProcessEvents", count).await, [0]);
+    let two = panoptes_domain::TenantScope::local_operator([
+        panoptes_domain::TenantId::new("contoso"),
+        panoptes_domain::TenantId::new("fabrikam"),
+    ]);
+    assert!(matches!(store.bulk_load(&two), Err(StoreError::WriteScope(2))), "a load writes one tenant");
+    let unknown = store.bulk_load(&scope("contoso")).expect("starts").add("NoSuchTable", &process_rows(&[(1, 0)], "d"));
+    assert!(matches!(unknown, Err(StoreError::UnknownTable(_))), "{unknown:?}");
+}
