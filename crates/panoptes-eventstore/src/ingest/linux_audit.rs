@@ -31,7 +31,7 @@ pub(super) fn is_audit_log(first_line: &str) -> bool {
 pub(super) fn raw_log(text: &str, first_line: usize) -> Vec<(String, Result<Exec, String>)> {
     let mut events: BTreeMap<i64, (usize, Exec)> = BTreeMap::new();
     let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (index, line) in super::lines::non_empty_lines(text) {
         let number = first_line + index;
         let Some((time_ns, serial)) = stamp(line) else {
             out.push((format!("line {number}"), Err("not an audit record: expected `type=… msg=audit(…)`".into())));

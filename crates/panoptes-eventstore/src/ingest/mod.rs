@@ -26,6 +26,7 @@ use serde_json::Value as Json;
 pub use columns::{FieldError, TableBuilder, Typing, parse_time};
 pub use evtx_file::evtx_records;
 pub use lines::convert_text;
+use lines::non_empty_lines;
 
 use crate::catalog::defender_tables;
 
@@ -116,7 +117,7 @@ pub fn split_records(text: &str) -> Vec<RawRecord> {
 /// `split_records` for text whose first line is line `first_line` of its input.
 fn split_records_from(text: &str, first_line: usize) -> Vec<RawRecord> {
     let mut records = Vec::new();
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
+    let mut lines = non_empty_lines(text).peekable();
     if let Some((_, first)) = lines.peek()
         && serde_json::from_str::<Json>(first).is_err()
         && let Ok(document) = serde_json::from_str::<Json>(text)
