@@ -4,6 +4,11 @@
 //! filled-in fields best. Kusto's union suffixes columns whose types differ between tables
 //! (`ReportId_long`, `AdditionalFields_string`); the suffix is dropped again.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value as Json};
 
 use crate::catalog::{TableSchema, defender_tables};
@@ -12,37 +17,95 @@ use crate::catalog::{TableSchema, defender_tables};
 const TYPE_SUFFIXES: &[&str] =
     &["_string", "_long", "_int", "_real", "_bool", "_datetime", "_dynamic", "_guid", "_timespan", "_decimal"];
 
+/// Row shapes remembered per thread before the memory starts over.
+const MAX_SHAPES: usize = 4096;
+
 /// The row's table and the row with its column names restored.
 pub(super) fn infer_table(row: Map<String, Json>) -> Result<(String, Map<String, Json>), String> {
     let row = without_type_suffixes(row);
     if !row.contains_key("Timestamp") {
         return Err("an exported row needs its `Timestamp`; for rows of one table pass --table <Table>".into());
     }
-    let filled: Vec<&str> = row.iter().filter(|(_, v)| is_filled(v)).map(|(k, _)| k.as_str()).collect();
-    let keys: Vec<&str> = row.keys().map(String::as_str).collect();
-    let best = defender_tables()
-        .values()
-        .max_by_key(|table| {
-            // Fewest filled fields the table lacks; then, as a union's rows carry every column
-            // of their own table, fewest of the table's columns missing from the row; then the
-            // most of the row's names it has.
-            let unexplained = filled.iter().filter(|k| !has_column(table, k)).count() as i64;
-            let missing = table.columns.iter().filter(|(c, _)| !row.contains_key(c) && !is_common(c)).count() as i64;
-            let shared = keys.iter().filter(|k| has_column(table, k)).count() as i64;
-            (-unexplained, -missing, shared, std::cmp::Reverse(table.name.clone()))
-        })
-        .filter(|table| {
-            let distinctive = filled.iter().filter(|k| !is_common(k) && has_column(table, k)).count();
-            distinctive >= 2
-        });
-    match best {
+    match inferred(&row) {
         Some(table) => Ok((table.name.clone(), row)),
         None => Err("no advanced-hunting table has this row's columns; pass --table <Table>".into()),
     }
 }
 
-fn has_column(table: &TableSchema, name: &str) -> bool {
-    table.columns.iter().any(|(column, _)| column == name)
+/// The table that explains the row best, scored against every table.
+fn best_table(row: &Map<String, Json>) -> Option<&'static TableSchema> {
+    let filled: Vec<&str> = row.iter().filter(|(_, v)| is_filled(v)).map(|(k, _)| k.as_str()).collect();
+    column_sets()
+        .iter()
+        .max_by_key(|(table, columns, distinctive)| {
+            // Fewest filled fields the table lacks; then, as a union's rows carry every column
+            // of their own table, fewest of the table's columns missing from the row; then the
+            // most of the row's names it has.
+            let unexplained = filled.iter().filter(|k| !columns.contains(*k)).count() as i64;
+            let shared = row.keys().filter(|k| columns.contains(k.as_str())).count() as i64;
+            let shared_distinctive =
+                row.keys().filter(|k| !is_common(k) && columns.contains(k.as_str())).count() as i64;
+            let missing = *distinctive as i64 - shared_distinctive;
+            (-unexplained, -missing, shared, std::cmp::Reverse(table.name.as_str()))
+        })
+        .filter(|(_, columns, _)| filled.iter().filter(|k| !is_common(k) && columns.contains(*k)).count() >= 2)
+        .map(|(table, ..)| *table)
+}
+
+/// A row's shape: its names in order, each with whether its value is filled in.
+type Shape = Vec<(String, bool)>;
+
+/// Shapes seen, by hash, with the table each was given.
+type Inferred = HashMap<u64, Vec<(Shape, Option<&'static TableSchema>)>>;
+
+thread_local! {
+    /// Tables already inferred, by shape hash: an export's rows come in a handful of shapes,
+    /// and scoring a row against every table is the slow part.
+    static INFERRED: RefCell<Inferred> = RefCell::new(HashMap::new());
+}
+
+/// [`best_table`], remembered per shape on this thread.
+fn inferred(row: &Map<String, Json>) -> Option<&'static TableSchema> {
+    let mut hasher = std::hash::DefaultHasher::new();
+    for (name, value) in row {
+        (name, is_filled(value)).hash(&mut hasher);
+    }
+    let hash = hasher.finish();
+    let same = |shape: &Shape| {
+        shape.len() == row.len()
+            && shape.iter().zip(row).all(|((n, f), (name, value))| n == name && *f == is_filled(value))
+    };
+    let known = INFERRED.with_borrow(|m| m.get(&hash)?.iter().find(|(shape, _)| same(shape)).map(|(_, t)| *t));
+    if let Some(table) = known {
+        return table;
+    }
+    let table = best_table(row);
+    INFERRED.with_borrow_mut(|m| {
+        if m.len() >= MAX_SHAPES {
+            m.clear();
+        }
+        let shape = row.iter().map(|(name, value)| (name.clone(), is_filled(value))).collect();
+        m.entry(hash).or_default().push((shape, table));
+    });
+    table
+}
+
+/// A table, its column names as a set, and how many of them are not common to all tables.
+type ColumnSet = (&'static TableSchema, HashSet<&'static str>, usize);
+
+/// Every table's [`ColumnSet`], built once: each exported row is scored against every table, so
+/// the lookups must not scan column lists.
+fn column_sets() -> &'static [ColumnSet] {
+    static SETS: OnceLock<Vec<ColumnSet>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        defender_tables()
+            .values()
+            .map(|table| {
+                let names = table.columns.iter().map(|(name, _)| name.as_str());
+                (table, names.clone().collect(), names.filter(|name| !is_common(name)).count())
+            })
+            .collect()
+    })
 }
 
 /// Columns every table has, which say nothing about which one a row came from.
