@@ -1,25 +1,8 @@
 use panoptes_eventstore::{EventStore, StoreConfig, StoreError};
 
-use crate::fixtures::{HOUR, longs, open, process_rows, scope};
+use crate::fixtures::{HOUR, longs, open, parquet_files, process_rows, scope};
 
 const REPORT_IDS: &str = "select \"ReportId\" from t";
-
-/// Parquet files under the store's events directory.
-fn parquet_files(root: &std::path::Path) -> usize {
-    let mut count = 0;
-    let mut stack = vec![root.join("events")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
-                count += 1;
-            }
-        }
-    }
-    count
-}
 
 #[tokio::test]
 async fn a_bulk_load_is_invisible_until_committed_and_then_durable() {

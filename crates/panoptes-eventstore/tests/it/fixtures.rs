@@ -58,3 +58,20 @@ pub(crate) async fn longs(store: &EventStore, scope: &TenantScope, table: &str, 
 pub(crate) fn open(dir: &std::path::Path) -> EventStore {
     EventStore::open(dir, Default::default()).expect("opens").0
 }
+
+/// Parquet files under the store's events directory.
+pub(crate) fn parquet_files(root: &std::path::Path) -> usize {
+    let mut count = 0;
+    let mut stack = vec![root.join("events")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                count += 1;
+            }
+        }
+    }
+    count
+}

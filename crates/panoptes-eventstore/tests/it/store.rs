@@ -1,7 +1,7 @@
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::{EventStore, StoreConfig, StoreError};
 
-use crate::fixtures::{DAY_15, HOUR, longs, open, process_rows, scope};
+use crate::fixtures::{DAY_15, HOUR, longs, open, parquet_files, process_rows, scope};
 
 const REPORT_IDS: &str = "select \"ReportId\" from t";
 
@@ -126,7 +126,7 @@ async fn compaction_merges_a_partitions_small_files_without_changing_rows() {
     assert_eq!((report.partitions, report.files_merged), (1, 4));
     assert_eq!(store.files(&scope("contoso")).len(), 1);
     assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [0, 1, 2, 3]);
-    let parquet_files = walk(&dir.path().join("events"));
+    let parquet_files = parquet_files(dir.path());
     assert_eq!(parquet_files, 1, "old files deleted");
 }
 
@@ -175,19 +175,6 @@ fn a_missing_data_file_is_reported_not_ignored() {
     std::fs::remove_file(dir.path().join(&files[0].path)).expect("removes");
     let error = EventStore::open(dir.path(), StoreConfig::default()).expect_err("refuses to open");
     assert!(matches!(error, StoreError::CorruptFile { .. }), "{error}");
-}
-
-fn walk(dir: &std::path::Path) -> usize {
-    let mut count = 0;
-    for entry in std::fs::read_dir(dir).expect("reads") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            count += walk(&path);
-        } else if path.extension().is_some_and(|e| e == "parquet") {
-            count += 1;
-        }
-    }
-    count
 }
 
 #[tokio::test]
