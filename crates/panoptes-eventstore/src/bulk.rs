@@ -1,10 +1,15 @@
 //! Bulk load: one tenant's rows written straight to Parquet and committed in one manifest step,
 //! skipping the write-ahead log and the buffer. Used where the whole load is one unit of work
 //! (an input file, generated data): the rows are written once instead of twice, and the load is
-//! stored whole or not at all. A crash before the commit leaves only unlisted files, which
-//! [`EventStore::open`] removes; a load dropped without committing removes its own.
+//! stored whole or not at all. A load writes one file per table and day: every `flush_rows`
+//! rows, each day's share is sorted by time and added to that day's file as a row group, so
+//! memory holds one flush whatever the size of the load. A crash before the commit leaves only
+//! unlisted files, which [`EventStore::open`] removes; a load dropped without committing
+//! removes its own.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::path::Path;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use panoptes_domain::{TenantId, TenantScope};
@@ -12,7 +17,7 @@ use panoptes_domain::{TenantId, TenantScope};
 use crate::error::{Result, StoreError};
 use crate::layout::check_tenant;
 use crate::manifest::DataFile;
-use crate::parquet_io::{sorted_days, write_partition_file};
+use crate::parquet_io::{PartitionWriter, sorted_days};
 use crate::schema::conform;
 use crate::store::{EventStore, table_schema};
 
@@ -24,8 +29,8 @@ pub struct BulkLoad<'a> {
     /// Rows not yet written, by table.
     pending: BTreeMap<String, Vec<RecordBatch>>,
     pending_rows: usize,
-    /// Files written and not yet committed.
-    written: Vec<DataFile>,
+    /// The files being written, by table and day.
+    files: BTreeMap<(String, String), PartitionWriter>,
     rows: usize,
 }
 
@@ -39,7 +44,7 @@ impl EventStore {
             tenant: tenant.clone(),
             pending: BTreeMap::new(),
             pending_rows: 0,
-            written: Vec::new(),
+            files: BTreeMap::new(),
             rows: 0,
         })
     }
@@ -56,7 +61,7 @@ impl EventStore {
 
 impl BulkLoad<'_> {
     /// Adds rows of `table` (TenantId set from the scope, whatever the batch said). Every
-    /// `flush_rows` rows are written out as sorted day files, so memory stays bounded.
+    /// `flush_rows` rows are written out, so memory stays bounded.
     pub fn add(&mut self, table: &str, batch: &RecordBatch) -> Result<()> {
         let schema = table_schema(table)?;
         let batch = conform(table, batch, &schema, &self.tenant)?;
@@ -81,7 +86,22 @@ impl BulkLoad<'_> {
     /// this returns, all its rows are durable and visible.
     pub fn commit(mut self) -> Result<Vec<DataFile>> {
         self.write_pending()?;
-        let files = std::mem::take(&mut self.written);
+        let mut files = Vec::with_capacity(self.files.len());
+        // One at a time, so the writers not yet finished stay for `drop` to remove.
+        while let Some((_, writer)) = self.files.pop_first() {
+            let temporary = writer.temporary().to_path_buf();
+            match writer.finish() {
+                Ok(file) => files.push(file),
+                Err(e) => {
+                    remove_quietly(&temporary);
+                    for file in &files {
+                        remove_quietly(&self.store.root().join(&file.path));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        // A failed commit may or may not have listed the files: `open` removes them if not.
         self.store.commit_files(&files)?;
         Ok(files)
     }
@@ -91,7 +111,13 @@ impl BulkLoad<'_> {
         for (table, batches) in std::mem::take(&mut self.pending) {
             let schema = table_schema(&table)?;
             for part in sorted_days(&schema, &batches)? {
-                self.written.push(write_partition_file(&root, &table, &self.tenant, &part, &batches)?);
+                let writer = match self.files.entry((table.clone(), part.day.clone())) {
+                    Entry::Occupied(open) => open.into_mut(),
+                    Entry::Vacant(slot) => {
+                        slot.insert(PartitionWriter::create(&root, &table, &self.tenant, &part.day, &batches)?)
+                    }
+                };
+                writer.write(&part, &batches)?;
             }
         }
         self.pending_rows = 0;
@@ -100,13 +126,16 @@ impl BulkLoad<'_> {
 }
 
 impl Drop for BulkLoad<'_> {
-    /// An abandoned load removes the files it wrote (best effort: `open` removes any left).
+    /// An abandoned load removes the files it was writing (best effort: `open` removes any left).
     fn drop(&mut self) {
-        for file in &self.written {
-            let path = self.store.root().join(&file.path);
-            if let Err(e) = std::fs::remove_file(&path) {
-                tracing::warn!(path = %path.display(), error = %e, "could not remove a file of an abandoned bulk load");
-            }
+        for writer in self.files.values() {
+            remove_quietly(writer.temporary());
         }
+    }
+}
+
+fn remove_quietly(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        tracing::warn!(path = %path.display(), error = %e, "could not remove a file of an abandoned bulk load");
     }
 }

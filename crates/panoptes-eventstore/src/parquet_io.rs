@@ -2,11 +2,11 @@
 //! statistics for pruning and bloom filters on the id and hash columns hunts look up.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::{concat_batches, interleave_record_batch};
-use datafusion::arrow::datatypes::{SchemaRef, TimestampNanosecondType};
+use datafusion::arrow::datatypes::{DataType, SchemaRef, TimestampNanosecondType};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -35,6 +35,18 @@ const BLOOM_COLUMNS: &[&str] = &[
     "AccountSid",
     "RemoteIP",
     "FileName",
+];
+
+/// Columns whose values are nearly all different (ids of a single event or process run).
+const UNIQUE_COLUMNS: &[&str] = &[
+    "ReportId",
+    "ProcessId",
+    "InitiatingProcessId",
+    "InitiatingProcessParentId",
+    "ProcessCommandLine",
+    "InitiatingProcessCommandLine",
+    "NetworkMessageId",
+    "InternetMessageId",
 ];
 
 /// Rows written to the Parquet writer at a time: gathering a slice this size keeps the copy in
@@ -105,36 +117,79 @@ pub fn write_partition_file(
     part: &DayRows,
     batches: &[RecordBatch],
 ) -> Result<DataFile> {
-    let schema = match batches.first() {
-        Some(batch) => batch.schema(),
-        None => return Err(StoreError::Engine("no rows to write".into())),
-    };
-    let relative = partition_dir(table, tenant, &part.day)?.join(format!("{}.parquet", uuid::Uuid::new_v4().simple()));
-    let path = root.join(&relative);
-    let folder = path.parent().unwrap_or(root);
-    std::fs::create_dir_all(folder).map_err(StoreError::io(folder))?;
-    let temporary = path.with_extension("parquet.tmp");
-    let file = File::create(&temporary).map_err(StoreError::io(&temporary))?;
-    let mut writer =
-        ArrowWriter::try_new(file, schema.clone(), Some(writer_properties(&schema))).map_err(StoreError::engine)?;
-    for slice in part.rows.chunks(WRITE_SLICE) {
-        writer.write(&gather(batches, slice)?).map_err(StoreError::engine)?;
+    let mut writer = PartitionWriter::create(root, table, tenant, &part.day, batches)?;
+    writer.write(part, batches)?;
+    writer.finish()
+}
+
+/// A partition file being written: each [`PartitionWriter::write`] adds its rows as row groups
+/// of their own, each in time order, so a bulk load can write one file per day however many
+/// times it flushes. Nothing is in place until [`PartitionWriter::finish`].
+#[derive(Debug)]
+pub struct PartitionWriter {
+    writer: ArrowWriter<File>,
+    temporary: PathBuf,
+    path: PathBuf,
+    file: DataFile,
+}
+
+impl PartitionWriter {
+    /// Starts a file for `day` of the tenant's table, with the schema of `batches`.
+    pub fn create(root: &Path, table: &str, tenant: &TenantId, day: &str, batches: &[RecordBatch]) -> Result<Self> {
+        let schema = match batches.first() {
+            Some(batch) => batch.schema(),
+            None => return Err(StoreError::Engine("no rows to write".into())),
+        };
+        let relative = partition_dir(table, tenant, day)?.join(format!("{}.parquet", uuid::Uuid::new_v4().simple()));
+        let path = root.join(&relative);
+        let folder = path.parent().unwrap_or(root);
+        std::fs::create_dir_all(folder).map_err(StoreError::io(folder))?;
+        let temporary = path.with_extension("parquet.tmp");
+        let file = File::create(&temporary).map_err(StoreError::io(&temporary))?;
+        let writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(writer_properties(&schema))).map_err(StoreError::engine)?;
+        let file = DataFile {
+            path: relative.to_string_lossy().into_owned(),
+            table: table.to_string(),
+            tenant: tenant.clone(),
+            day: day.to_string(),
+            rows: 0,
+            bytes: 0,
+            // Empty: widened by every write.
+            min_time: i64::MAX,
+            max_time: i64::MIN,
+        };
+        Ok(Self { writer, temporary, path, file })
     }
-    let file = writer.into_inner().map_err(StoreError::engine)?;
-    file.sync_all().map_err(StoreError::io(&temporary))?;
-    std::fs::rename(&temporary, &path).map_err(StoreError::io(&path))?;
-    sync_dir(folder)?;
-    let bytes = std::fs::metadata(&path).map_err(StoreError::io(&path))?.len();
-    Ok(DataFile {
-        path: relative.to_string_lossy().into_owned(),
-        table: table.to_string(),
-        tenant: tenant.clone(),
-        day: part.day.clone(),
-        rows: part.rows.len() as u64,
-        bytes,
-        min_time: part.time_range.0,
-        max_time: part.time_range.1,
-    })
+
+    /// Adds the rows `part` names as row groups of this file, in their (time) order.
+    pub fn write(&mut self, part: &DayRows, batches: &[RecordBatch]) -> Result<()> {
+        for slice in part.rows.chunks(WRITE_SLICE) {
+            self.writer.write(&gather(batches, slice)?).map_err(StoreError::engine)?;
+        }
+        // Ends the row group here: it is sorted by itself, and its rows leave memory.
+        self.writer.flush().map_err(StoreError::engine)?;
+        self.file.rows += part.rows.len() as u64;
+        self.file.min_time = self.file.min_time.min(part.time_range.0);
+        self.file.max_time = self.file.max_time.max(part.time_range.1);
+        Ok(())
+    }
+
+    /// The temporary file (removed when a load is abandoned).
+    pub fn temporary(&self) -> &Path {
+        &self.temporary
+    }
+
+    /// Closes the file, makes it durable, moves it into place and describes it for the manifest.
+    pub fn finish(self) -> Result<DataFile> {
+        let Self { writer, temporary, path, mut file } = self;
+        let written = writer.into_inner().map_err(StoreError::engine)?;
+        written.sync_all().map_err(StoreError::io(&temporary))?;
+        std::fs::rename(&temporary, &path).map_err(StoreError::io(&path))?;
+        sync_dir(path.parent().unwrap_or(&path))?;
+        file.bytes = std::fs::metadata(&path).map_err(StoreError::io(&path))?.len();
+        Ok(file)
+    }
 }
 
 /// The rows `slice` names: a zero-copy slice when they are consecutive rows of one batch.
@@ -179,10 +234,12 @@ fn writer_properties(schema: &SchemaRef) -> WriterProperties {
             builder = builder.set_column_bloom_filter_enabled(ColumnPath::from(*name), true);
         }
     }
-    if let Some(time) = time_column(schema) {
-        // Sorted time compresses best as deltas.
-        let name = schema.field(time).name().clone();
-        builder = builder.set_column_dictionary_enabled(ColumnPath::from(name), false);
+    // Times and the columns named in `UNIQUE_COLUMNS` hardly repeat within a row group: a
+    // dictionary of them costs a hash per value and saves nothing.
+    for field in schema.fields() {
+        if matches!(field.data_type(), DataType::Timestamp(..)) || UNIQUE_COLUMNS.contains(&field.name().as_str()) {
+            builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+        }
     }
     builder.build()
 }

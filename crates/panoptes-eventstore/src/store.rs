@@ -39,7 +39,7 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
-            flush_rows: 500_000,
+            flush_rows: 100_000,
             retention_days: 30,
             tenant_retention_days: BTreeMap::new(),
             compact_below_bytes: 64 << 20,

@@ -1,14 +1,11 @@
 //! One field's value on its way from JSON to a column: `Raw` is what the input held (strings
 //! borrowed from the input line where they need no unescaping), `Cell` is it checked against
-//! the column type. The serde visitors here parse a record straight into `Raw` values by
-//! column, without building a `serde_json::Value` tree for it (the ingest hot path).
+//! the column type.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
 use panoptes_domain::KqlType;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
 use super::columns::{Typing, parse_time};
@@ -23,7 +20,7 @@ pub(super) enum Raw<'a> {
     Float(f64),
     Bool(bool),
     /// An object or array.
-    Nested(Json),
+    Nested(Box<Json>),
 }
 
 /// A field checked against its column type.
@@ -50,7 +47,7 @@ impl<'a> Raw<'a> {
                 (None, Some(u)) => Raw::UInt(u),
                 _ => Raw::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            nested => Raw::Nested(nested),
+            nested => Raw::Nested(Box::new(nested)),
         }
     }
 
@@ -62,7 +59,7 @@ impl<'a> Raw<'a> {
             Raw::UInt(u) => Json::from(u),
             Raw::Float(f) => Json::from(f),
             Raw::Bool(b) => Json::Bool(b),
-            Raw::Nested(value) => value,
+            Raw::Nested(value) => *value,
         }
     }
 
@@ -161,7 +158,7 @@ impl ColumnIndex {
         self.names.len()
     }
 
-    fn find(&self, key: &str, guess: usize) -> Option<usize> {
+    pub(super) fn find(&self, key: &str, guess: usize) -> Option<usize> {
         // A few columns ahead as well: inputs leave out null fields, so the next field present
         // is often a little further on. Comparing names is cheaper than hashing the key.
         let mut ahead = self.names.get(guess..).unwrap_or_default().iter().take(LOOK_AHEAD);
@@ -187,134 +184,5 @@ impl ColumnIndex {
             }
         }
         fields
-    }
-}
-
-/// Parses one JSON object straight into `Fields` by column.
-pub(super) struct FieldsSeed<'i>(pub(super) &'i ColumnIndex);
-
-impl<'de> DeserializeSeed<'de> for FieldsSeed<'_> {
-    type Value = Fields<'de>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FieldsSeed<'_> {
-    type Value = Fields<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object of columns")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut fields = Fields { slots: vec![Raw::Null; self.0.len()], extra: Map::new() };
-        let mut guess = 0;
-        while let Some(key) = map.next_key_seed(TextSeed)? {
-            match self.0.find(&key, guess) {
-                Some(i) => {
-                    fields.slots[i] = map.next_value_seed(RawSeed)?;
-                    guess = i + 1;
-                }
-                None => {
-                    let value: Json = map.next_value()?;
-                    fields.extra.insert(key.into_owned(), value);
-                }
-            }
-        }
-        Ok(fields)
-    }
-}
-
-/// A string, borrowed from the input when it has no escapes.
-struct TextSeed;
-
-impl<'de> DeserializeSeed<'de> for TextSeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TextSeed {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
-/// Any JSON value as `Raw`.
-struct RawSeed;
-
-impl<'de> DeserializeSeed<'de> for RawSeed {
-    type Value = Raw<'de>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RawSeed {
-    type Value = Raw<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Raw::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Raw::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Raw::Int(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(i64::try_from(v).map_or(Raw::UInt(v), Raw::Int))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Raw::Float(v))
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Raw::Str(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Raw::Str(Cow::Owned(v.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Raw::Str(Cow::Owned(v)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let value: Json = de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Raw::Nested(value))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let value: Json = de::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Raw::Nested(value))
     }
 }

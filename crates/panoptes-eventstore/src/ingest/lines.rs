@@ -3,13 +3,9 @@
 //! path); a line the fast path does not take as it is (a syntax error, a `records` wrapper, a
 //! wrong category) goes through the general record path, which also words the errors.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
-use serde_json::value::RawValue;
-
+use super::scan::scan_envelope;
 use super::{
     Converted, Format, IngestOptions, RecordError, TableBuilder, Typing, check_native_table, check_stream_tenant,
     convert_record, convert_records, finish, linux_audit, logs, parse_line, resolve_format, split_records_from,
@@ -72,19 +68,6 @@ struct LineConverter<'o> {
     converted: Converted,
 }
 
-/// The envelope of a streaming-API record, borrowing from the line.
-#[derive(Deserialize)]
-struct StreamEnvelope<'a> {
-    #[serde(borrow, default)]
-    category: Option<Cow<'a, str>>,
-    #[serde(rename = "tenantId", borrow, default)]
-    tenant_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    properties: Option<&'a RawValue>,
-    #[serde(default)]
-    records: Option<IgnoredAny>,
-}
-
 impl LineConverter<'_> {
     fn line(&mut self, number: usize, line: &str) {
         let fast = match self.format {
@@ -118,15 +101,12 @@ impl LineConverter<'_> {
 
     /// A streaming-API line the fast path takes; `None` sends it down the general path.
     fn stream_line(&mut self, line: &str) -> Option<Result<(), String>> {
-        let envelope: StreamEnvelope = serde_json::from_str(line).ok()?;
-        if envelope.records.is_some() {
-            return None;
-        }
-        let table = envelope.category.as_deref()?.strip_prefix("AdvancedHunting-")?;
+        let envelope = scan_envelope(line)?;
+        let table = envelope.category.strip_prefix("AdvancedHunting-")?;
         if let Err(message) = check_stream_tenant(self.options, envelope.tenant_id.as_deref()) {
             return Some(Err(message));
         }
-        self.push(table, Typing::Lenient, envelope.properties?.get())
+        self.push(table, Typing::Lenient, envelope.properties)
     }
 
     /// One JSON object into `table`'s builder; `None` when it is not a known table's object.

@@ -13,6 +13,7 @@ mod export;
 mod lines;
 mod linux_audit;
 mod logs;
+mod scan;
 mod sentinel;
 mod sentinel_alert;
 mod windows;

@@ -1,6 +1,6 @@
 use panoptes_eventstore::{EventStore, StoreConfig, StoreError};
 
-use crate::fixtures::{HOUR, longs, open, parquet_files, process_rows, scope};
+use crate::fixtures::{DAY_15, HOUR, data_files, longs, open, process_rows, scope};
 
 const REPORT_IDS: &str = "select \"ReportId\" from t";
 
@@ -13,16 +13,22 @@ async fn a_bulk_load_is_invisible_until_committed_and_then_durable() {
     let contoso = scope("contoso");
     let mut load = store.bulk_load(&contoso).expect("starts");
     load.add("DeviceProcessEvents", &process_rows(&[(1, 0), (2, HOUR)], "d1")).expect("adds");
-    load.add("DeviceProcessEvents", &process_rows(&[(3, 30 * HOUR)], "d1")).expect("adds");
-    assert_eq!(load.rows(), 3);
-    assert!(parquet_files(dir.path()) > 0, "files written before the commit");
+    assert!(data_files(dir.path()) > 0, "files written before the commit");
+    // The second flush adds to the first day's file and starts the second day's.
+    load.add("DeviceProcessEvents", &process_rows(&[(3, 30 * HOUR), (4, 2 * HOUR)], "d1")).expect("adds");
+    assert_eq!(load.rows(), 4);
     assert!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await.is_empty(), "invisible before commit");
     let files = load.commit().expect("commits");
-    assert_eq!(files.iter().map(|f| f.rows).sum::<u64>(), 3);
-    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2, 3]);
+    let mut shape: Vec<_> = files.iter().map(|f| (f.day.clone(), f.rows, f.min_time, f.max_time)).collect();
+    shape.sort();
+    let day = |hours: i64| DAY_15 + hours * HOUR;
+    assert_eq!(shape[0].1, 3, "one file for a day across flushes: {shape:?}");
+    assert_eq!((shape[0].2, shape[0].3), (day(0), day(2)), "its time range spans both flushes");
+    assert_eq!((shape.len(), shape[1].1), (2, 1), "{shape:?}");
+    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2, 3, 4]);
     drop(store);
     let store = EventStore::open(dir.path(), config).expect("reopens").0;
-    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2, 3], "durable");
+    assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [1, 2, 3, 4], "durable");
 }
 
 #[tokio::test]
@@ -32,9 +38,9 @@ async fn an_abandoned_bulk_load_leaves_nothing_behind() {
     let store = EventStore::open(dir.path(), config).expect("opens").0;
     let mut load = store.bulk_load(&scope("contoso")).expect("starts");
     load.add("DeviceProcessEvents", &process_rows(&[(1, 0)], "d1")).expect("adds");
-    assert!(parquet_files(dir.path()) > 0);
+    assert!(data_files(dir.path()) > 0);
     drop(load);
-    assert_eq!(parquet_files(dir.path()), 0, "its files removed");
+    assert_eq!(data_files(dir.path()), 0, "its files removed");
     assert!(longs(&store, &scope("contoso"), "DeviceProcessEvents", REPORT_IDS).await.is_empty());
 }
 

@@ -60,7 +60,7 @@ pub(crate) fn open(dir: &std::path::Path) -> EventStore {
 }
 
 /// Parquet files under the store's events directory.
-pub(crate) fn parquet_files(root: &std::path::Path) -> usize {
+pub(crate) fn data_files(root: &std::path::Path) -> usize {
     let mut count = 0;
     let mut stack = vec![root.join("events")];
     while let Some(dir) = stack.pop() {
@@ -68,7 +68,7 @@ pub(crate) fn parquet_files(root: &std::path::Path) -> usize {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
+            } else {
                 count += 1;
             }
         }

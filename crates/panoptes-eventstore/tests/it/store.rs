@@ -1,7 +1,7 @@
 use panoptes_domain::{TenantId, TenantScope};
 use panoptes_eventstore::{EventStore, StoreConfig, StoreError};
 
-use crate::fixtures::{DAY_15, HOUR, longs, open, parquet_files, process_rows, scope};
+use crate::fixtures::{DAY_15, HOUR, data_files, longs, open, process_rows, scope};
 
 const REPORT_IDS: &str = "select \"ReportId\" from t";
 
@@ -126,8 +126,8 @@ async fn compaction_merges_a_partitions_small_files_without_changing_rows() {
     assert_eq!((report.partitions, report.files_merged), (1, 4));
     assert_eq!(store.files(&scope("contoso")).len(), 1);
     assert_eq!(longs(&store, &contoso, "DeviceProcessEvents", REPORT_IDS).await, [0, 1, 2, 3]);
-    let parquet_files = parquet_files(dir.path());
-    assert_eq!(parquet_files, 1, "old files deleted");
+    let files = data_files(dir.path());
+    assert_eq!(files, 1, "old files deleted");
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! progress bar, a report of refused records and their positions, and `--strict` to store
 //! nothing from a file that has any bad record.
 
+mod pipeline;
+
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use panoptes_eventstore::ingest::{
     Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, convert_text, csv_records, evtx_records,
 };
 use panoptes_eventstore::{BulkLoad, EventStore, StoreConfig};
+use pipeline::convert_pipelined;
 
 /// NDJSON is converted about this much text at a time: chunks this small reuse the allocator's warm memory
 /// (larger ones are fresh pages from the kernel each time, which costs more than the parsing).
@@ -41,8 +44,9 @@ pub(crate) struct IngestArgs {
     /// The tenant id streaming-API records must carry.
     #[arg(long)]
     external_tenant_id: Option<String>,
-    /// Flush buffered rows to Parquet once this many are waiting.
-    #[arg(long, default_value_t = 500_000)]
+    /// Write rows to Parquet once this many are waiting (the memory an ingest holds: about
+    /// 2 KB per process event).
+    #[arg(long, default_value_t = 100_000)]
     flush_rows: usize,
     /// With `-` (stdin): lines per durable batch; after each, `acked <rows>` is printed.
     #[arg(long, default_value_t = 1000)]
@@ -148,18 +152,11 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut tally = Tally::default();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut chunks = chunks()?;
-    loop {
-        let group = chunks.by_ref().take(workers).collect::<anyhow::Result<Vec<_>>>()?;
-        if group.is_empty() {
-            break;
-        }
-        for (converted, bytes) in convert_in_parallel(group, &options)? {
-            store_chunk(&mut load, &mut tally, converted, args.strict)?;
-            progress.inc(bytes);
-        }
-    }
+    convert_pipelined(chunks()?, &options, |converted, bytes| {
+        store_chunk(&mut load, &mut tally, converted, args.strict)?;
+        progress.inc(bytes);
+        Ok(())
+    })?;
     if args.strict && !tally.errors.is_empty() {
         progress.finish_and_clear();
         tally.accepted = 0;
@@ -172,20 +169,6 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
     progress.finish_and_clear();
     tally.report(file);
     Ok(tally.errors.len())
-}
-
-/// Converts chunks on a thread each, keeping their order.
-fn convert_in_parallel(group: Vec<(Input, u64)>, options: &IngestOptions) -> anyhow::Result<Vec<(Converted, u64)>> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = group
-            .into_iter()
-            .map(|(input, bytes)| scope.spawn(move || input.convert(options).map(|c| (c, bytes))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a conversion thread panicked"))))
-            .collect()
-    })
 }
 
 /// Adds a converted chunk's rows to the load and counts it. Under `--strict`, one refusal
@@ -218,7 +201,7 @@ impl Input {
 }
 
 /// Input in chunks, each with the input bytes it covers.
-type Chunks = Box<dyn Iterator<Item = anyhow::Result<(Input, u64)>>>;
+type Chunks = Box<dyn Iterator<Item = anyhow::Result<(Input, u64)>> + Send>;
 
 /// Is the file line-delimited JSON (its first non-empty line a complete JSON value)?
 fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
@@ -235,7 +218,7 @@ fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
 
 /// The file's lines, about `CHUNK_BYTES` at a time, as one text each: read in blocks and cut at
 /// the last line end (a line longer than a block makes its chunk longer), not line by line.
-fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Input, u64)>> + 'static> {
+fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Input, u64)>> + Send + 'static> {
     let mut reader = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let name = file.display().to_string();
     let mut next_line = 1;

@@ -1,0 +1,423 @@
+//! A scanner for the JSON object of one NDJSON row, placing each field by column as it goes:
+//! the ingest hot path. Strings without escapes are borrowed from the line; a nested object or
+//! array (e.g. `AdditionalFields`) is handed to serde_json. Anything the scanner does not take
+//! as valid JSON returns `None`, and the caller's general path (serde_json) parses the line
+//! again and words the error, so the scanner never has to.
+
+use std::borrow::Cow;
+
+use serde_json::Value as Json;
+
+use super::cell::{ColumnIndex, Fields, Raw};
+
+/// The fields of the JSON object `text`, placed by `index`; `None` when `text` is not one
+/// well-formed JSON object.
+pub(super) fn scan_object<'a>(text: &'a str, index: &ColumnIndex) -> Option<Fields<'a>> {
+    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
+    let mut fields = Fields { slots: vec![Raw::Null; index.len()], extra: serde_json::Map::new() };
+    let mut guess = 0;
+    scanner.object(|scanner, key| {
+        let value = scanner.value()?;
+        match index.find(&key, guess) {
+            Some(i) => {
+                fields.slots[i] = value;
+                guess = i + 1;
+            }
+            None => {
+                fields.extra.insert(key.into_owned(), value.into_json());
+            }
+        }
+        Some(())
+    })?;
+    scanner.end()?;
+    Some(fields)
+}
+
+/// A streaming-API record read up to its columns: the table's category, the tenant id, and
+/// the `properties` object as text (for [`scan_object`]).
+pub(super) struct Envelope<'a> {
+    pub(super) category: Cow<'a, str>,
+    pub(super) tenant_id: Option<Cow<'a, str>>,
+    pub(super) properties: &'a str,
+}
+
+/// The envelope of a streaming-API record; `None` when `text` is not one well-formed record
+/// with a category and properties (a `records` wrapper is left to the general path too).
+pub(super) fn scan_envelope(text: &str) -> Option<Envelope<'_>> {
+    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
+    let (mut category, mut tenant_id, mut properties) = (None, None, None);
+    scanner.object(|scanner, key| {
+        match key.as_ref() {
+            "category" => category = Some(scanner.string()?),
+            "tenantId" => tenant_id = Some(scanner.string()?),
+            "properties" => properties = Some(scanner.object_text()?),
+            "records" => return None,
+            _ => {
+                scanner.value()?;
+            }
+        }
+        Some(())
+    })?;
+    scanner.end()?;
+    Some(Envelope { category: category?, tenant_id, properties: properties? })
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    fn eat(&mut self, expected: u8) -> Option<()> {
+        (self.next()? == expected).then_some(())
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// An object, calling `field` with the scanner at each field's value, after its key.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>) -> Option<()> {
+        self.skip_space();
+        self.eat(b'{')?;
+        self.skip_space();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.skip_space();
+            let key = self.string()?;
+            self.skip_space();
+            self.eat(b':')?;
+            self.skip_space();
+            field(self, key)?;
+            self.skip_space();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Nothing but white space is left.
+    fn end(&mut self) -> Option<()> {
+        self.skip_space();
+        (self.pos == self.bytes.len()).then_some(())
+    }
+
+    /// The text of the object starting here, found by its braces (strings skipped whole, not
+    /// decoded). It is only checked as JSON when it is scanned itself.
+    fn object_text(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let mut depth = 0usize;
+        loop {
+            self.pos += memchr::memchr3(b'"', b'{', b'}', self.bytes.get(self.pos..)?)?;
+            match self.bytes[self.pos] {
+                b'"' => {
+                    self.pos += 1;
+                    loop {
+                        self.pos += quote_or_backslash(self.bytes.get(self.pos..)?)?;
+                        let quote = self.bytes[self.pos] == b'"';
+                        self.pos += if quote { 1 } else { 2 };
+                        if quote {
+                            break;
+                        }
+                    }
+                }
+                b'{' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                _ => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                    if depth == 0 {
+                        return self.text.get(start..self.pos);
+                    }
+                }
+            }
+        }
+    }
+
+    fn value(&mut self) -> Option<Raw<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(Raw::Str),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal("true", Raw::Bool(true)),
+            b'f' => self.literal("false", Raw::Bool(false)),
+            b'n' => self.literal("null", Raw::Null),
+            b'{' | b'[' => self.nested(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Raw<'a>) -> Option<Raw<'a>> {
+        let end = self.pos + word.len();
+        (self.bytes.get(self.pos..end)? == word.as_bytes()).then(|| {
+            self.pos = end;
+            value
+        })
+    }
+
+    /// An object or array, parsed by serde_json from here to its end.
+    fn nested(&mut self) -> Option<Raw<'a>> {
+        let rest = self.text.get(self.pos..)?;
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Json>();
+        let value = values.next()?.ok()?;
+        self.pos += values.byte_offset();
+        Some(Raw::Nested(Box::new(value)))
+    }
+
+    /// A string starting at its opening quote: borrowed when it has no escapes.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let end = start + quote_or_backslash(&self.bytes[start..])?;
+        if self.bytes[end] == b'"' {
+            self.pos = end + 1;
+            let text = self.text.get(start..end)?;
+            return (!has_control(text.as_bytes())).then_some(Cow::Borrowed(text));
+        }
+        self.escaped(start, end).map(Cow::Owned)
+    }
+
+    /// The rest of a string with escapes, from `start`; the first backslash is at `at`.
+    fn escaped(&mut self, start: usize, mut at: usize) -> Option<String> {
+        let mut out = String::with_capacity(at - start + 16);
+        let mut from = start;
+        loop {
+            let plain = self.text.get(from..at)?;
+            if has_control(plain.as_bytes()) {
+                return None;
+            }
+            out.push_str(plain);
+            if self.bytes[at] == b'"' {
+                self.pos = at + 1;
+                return Some(out);
+            }
+            self.pos = at + 1;
+            out.push(self.escape()?);
+            from = self.pos;
+            at = from + quote_or_backslash(self.bytes.get(from..)?)?;
+        }
+    }
+
+    /// The character a backslash escape (after the backslash) stands for.
+    fn escape(&mut self) -> Option<char> {
+        Some(match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = self.hex4()?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        // A surrogate pair: the low half must follow as its own escape.
+                        self.eat(b'\\')?;
+                        self.eat(b'u')?;
+                        let low = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return None;
+                        }
+                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?
+                    }
+                    _ => char::from_u32(unit)?,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.get(self.pos..self.pos + 4)?;
+        self.pos += 4;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
+
+    /// A number as serde_json reads it: an integer that fits `i64` (or `u64`), else a float.
+    fn number(&mut self) -> Option<Raw<'a>> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        let digits = self.digits();
+        if digits == 0 || (digits > 1 && self.bytes[self.pos - digits] == b'0') {
+            return None;
+        }
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            integer = false;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            integer = false;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        let text = self.text.get(start..self.pos)?;
+        if integer {
+            if let Ok(i) = text.parse::<i64>() {
+                return Some(Raw::Int(i));
+            }
+            if let Ok(u) = text.parse::<u64>() {
+                return Some(Raw::UInt(u));
+            }
+        }
+        text.parse::<f64>().ok().filter(|f| f.is_finite()).map(Raw::Float)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+}
+
+/// The first `"` or `\\`. Most values are short (names, ids, numbers as text): their first
+/// bytes are looked at one by one before the SIMD search, whose setup costs more than that.
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const SHORT: usize = 24;
+    match bytes.iter().take(SHORT).position(|&b| b == b'"' || b == b'\\') {
+        Some(at) => Some(at),
+        None if bytes.len() <= SHORT => None,
+        None => memchr::memchr2(b'"', b'\\', &bytes[SHORT..]).map(|at| at + SHORT),
+    }
+}
+
+/// Whether text holds a control character, which JSON strings may only hold escaped. Written
+/// as a fold so it compiles to a vector loop over the whole string.
+fn has_control(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, &b| found | (b < 0x20))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> ColumnIndex {
+        ColumnIndex::new(["A", "B", "C"].map(String::from).to_vec())
+    }
+
+    /// What the scanner makes of `text`, or `None`, checked against serde_json's own reading.
+    fn scan(text: &str) -> Option<(Vec<Json>, serde_json::Map<String, Json>)> {
+        let scanned = scan_object(text, &index())
+            .map(|fields| (fields.slots.into_iter().map(Raw::into_json).collect::<Vec<_>>(), fields.extra));
+        let parsed = serde_json::from_str::<Json>(text).ok().filter(Json::is_object);
+        assert_eq!(scanned.is_some(), parsed.is_some(), "scanner and serde_json disagree on validity of {text}");
+        if let (Some((slots, extra)), Some(Json::Object(map))) = (&scanned, parsed) {
+            for (name, value) in ["A", "B", "C"].iter().zip(slots) {
+                assert_eq!(map.get(*name).unwrap_or(&Json::Null), value, "{name} of {text}");
+            }
+            for (name, value) in extra {
+                assert_eq!(map.get(name), Some(value), "{name} of {text}");
+            }
+        }
+        scanned
+    }
+
+    #[test]
+    fn fields_are_placed_by_column_and_the_rest_kept() {
+        let (slots, extra) = scan(r#" { "B": "x", "A": -12, "Z": [1, {"k": true}], "C": null } "#).unwrap();
+        assert_eq!(slots, [Json::from(-12), Json::from("x"), Json::Null]);
+        assert_eq!(extra.get("Z"), Some(&serde_json::json!([1, {"k": true}])));
+        assert!(scan("{}").is_some());
+    }
+
+    #[test]
+    fn escapes_and_unicode_read_as_serde_json_reads_them() {
+        for text in [
+            r#"{"A": "C:\\Windows\\System32\\cmd.exe /c \"x\""}"#,
+            r#"{"A": "tab\there\nnew \/ \b\f\r"}"#,
+            r#"{"A": "\u00e9\u4e2d \ud83d\ude00 é"}"#,
+            r#"{"A\u0042": "key with an escape"}"#,
+        ] {
+            assert!(scan(text).is_some(), "{text}");
+        }
+        let (slots, _) = scan(r#"{"A": "a\\b"}"#).unwrap();
+        assert_eq!(slots[0], Json::from("a\\b"));
+    }
+
+    #[test]
+    fn numbers_keep_their_kind() {
+        let (slots, _) = scan(r#"{"A": 18446744073709551615, "B": 1.5e3, "C": 9223372036854775807}"#).unwrap();
+        assert_eq!(slots, [Json::from(u64::MAX), Json::from(1500.0), Json::from(i64::MAX)]);
+        for text in [r#"{"A": 0}"#, r#"{"A": -0.0}"#, r#"{"A": 1E-2}"#, r#"{"A": 100000000000000000000}"#] {
+            assert!(scan(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_stream_record_is_read_to_its_properties() {
+        let line = r#"{"time": "t", "tenantId": "x", "n": [1, {"a": "}"}], "category": "AdvancedHunting-T",
+            "properties": {"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2}}"#;
+        let envelope = scan_envelope(line).expect("a record");
+        assert_eq!((envelope.category.as_ref(), envelope.tenant_id.as_deref()), ("AdvancedHunting-T", Some("x")));
+        let (slots, _) = scan(envelope.properties).expect("its properties are one object");
+        assert_eq!(slots[2], Json::from(2));
+        for line in [
+            r#"{"category": "AdvancedHunting-T"}"#,
+            r#"{"records": [], "category": "c", "properties": {}}"#,
+            r#"{"category": "c", "properties": {"A": 1} "#,
+            r#"{"category": "c", "properties": {"A": 1}} x"#,
+            r#"{"category": "c", "properties": {"A": "unterminated}}"#,
+        ] {
+            assert!(scan_envelope(line).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_valid_json_is_left_to_the_general_path() {
+        for text in [
+            "",
+            "[1]",
+            "{",
+            r#"{"A": 1,}"#,
+            r#"{"A" 1}"#,
+            r#"{"A": 01}"#,
+            r#"{"A": 1.}"#,
+            r#"{"A": -}"#,
+            r#"{"A": tru}"#,
+            r#"{"A": "x"} trailing"#,
+            "{\"A\": \"raw\ttab\"}",
+            r#"{"A": "\x"}"#,
+            r#"{"A": "\ud800 lone"}"#,
+            r#"{"A": "unterminated}"#,
+            r#"{"A": {"open": 1}"#,
+        ] {
+            assert!(scan(text).is_none(), "{text}");
+        }
+    }
+}

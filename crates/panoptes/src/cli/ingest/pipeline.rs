@@ -1,0 +1,66 @@
+//! A file's chunks converted on a thread per core while the caller stores, in input order, the
+//! chunks already converted: writing Parquet overlaps converting what comes next, and the
+//! reading (and UTF-8 check) of the next blocks overlaps both.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex};
+
+use panoptes_eventstore::ingest::{Converted, IngestOptions};
+
+use super::{Chunks, Input};
+
+/// Converts every chunk and hands each to `store` in input order; stops at the first error
+/// (reading, converting or storing), which it returns.
+pub(super) fn convert_pipelined(
+    chunks: Chunks,
+    options: &IngestOptions,
+    mut store: impl FnMut(Converted, u64) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        // Bounded queues: a slow store holds back conversion, and conversion the reading.
+        let (work, jobs) = sync_channel::<(usize, anyhow::Result<(Input, u64)>)>(workers);
+        let (done, results) = sync_channel::<(usize, anyhow::Result<(Converted, u64)>)>(workers);
+        scope.spawn(move || {
+            for (seq, chunk) in chunks.enumerate() {
+                let failed = chunk.is_err();
+                if work.send((seq, chunk)).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        // Shared by the workers and gone with the last of them, so the reader never waits on
+        // a queue nobody takes from.
+        let jobs = Arc::new(Mutex::new(jobs));
+        for _ in 0..workers {
+            let (jobs, done) = (Arc::clone(&jobs), done.clone());
+            scope.spawn(move || {
+                loop {
+                    let job = match jobs.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((seq, chunk)) = job else { break };
+                    let result = chunk.and_then(|(input, bytes)| input.convert(options).map(|c| (c, bytes)));
+                    if done.send((seq, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop((jobs, done));
+        // Results arrive in any order; they are stored in input order.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (seq, result) in results {
+            waiting.insert(seq, result);
+            while let Some(result) = waiting.remove(&next) {
+                let (converted, bytes) = result?;
+                store(converted, bytes)?;
+                next += 1;
+            }
+        }
+        Ok(())
+    })
+}
