@@ -64,6 +64,7 @@ impl<'a> Raw<'a> {
     }
 
     /// The value as a column of type `kql` takes it, or the value back when it cannot.
+    #[inline(always)]
     pub(super) fn into_cell(self, kql: KqlType, typing: Typing) -> Result<Cell<'a>, Raw<'a>> {
         let lenient = typing == Typing::Lenient;
         let number_text = |s: &str| lenient && s.trim().is_empty();

@@ -64,7 +64,7 @@ pub struct TableBuilder {
     table: TableSchema,
     schema: SchemaRef,
     columns: Vec<Column>,
-    index: ColumnIndex,
+    index: Arc<ColumnIndex>,
     /// Each column's part and type, worked out once rather than by name on every row.
     roles: Vec<(Role, KqlType)>,
     typing: Typing,
@@ -91,7 +91,7 @@ impl TableBuilder {
             .enumerate()
             .map(|(i, (_, t))| Column::new(*t, rows, bytes.get(i).copied().unwrap_or_default()))
             .collect();
-        let index = ColumnIndex::new(table.columns.iter().map(|(name, _)| name.clone()).collect());
+        let index = Arc::new(ColumnIndex::new(table.columns.iter().map(|(name, _)| name.clone()).collect()));
         let roles = table
             .columns
             .iter()
@@ -127,7 +127,13 @@ impl TableBuilder {
         self.push_fields(fields, default_time).map_err(Some)
     }
 
-    fn push_fields(&mut self, fields: Fields<'_>, default_time: i64) -> Result<(), FieldError> {
+    /// The columns by name, for a scanner to place fields by.
+    pub(super) fn columns(&self) -> Arc<ColumnIndex> {
+        Arc::clone(&self.index)
+    }
+
+    /// Adds one row of fields placed by [`TableBuilder::columns`].
+    pub(super) fn push_fields(&mut self, fields: Fields<'_>, default_time: i64) -> Result<(), FieldError> {
         let Fields { slots, mut extra } = fields;
         // Every field is converted before any is stored, so a refused row leaves no trace.
         let mut cells = Vec::with_capacity(slots.len());
@@ -205,6 +211,7 @@ impl Column {
     }
 
     /// Stores a cell already converted for this column's type; any other cell is a null.
+    #[inline(always)]
     fn push(&mut self, cell: Cell<'_>) {
         match (self, cell) {
             (Column::Text(b), Cell::Text(s)) => b.append_value(s),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::scan::scan_envelope;
+use super::scan::scan_record;
 use super::{
     Converted, Format, IngestOptions, RecordError, TableBuilder, Typing, check_native_table, check_stream_tenant,
     convert_record, convert_records, finish, linux_audit, logs, parse_line, resolve_format, split_records_from,
@@ -101,29 +101,40 @@ impl LineConverter<'_> {
 
     /// A streaming-API line the fast path takes; `None` sends it down the general path.
     fn stream_line(&mut self, line: &str) -> Option<Result<(), String>> {
-        let envelope = scan_envelope(line)?;
-        let table = envelope.category.strip_prefix("AdvancedHunting-")?;
-        if let Err(message) = check_stream_tenant(self.options, envelope.tenant_id.as_deref()) {
+        let builders = &mut self.builders;
+        let record = scan_record(line, |category| {
+            let table = category.strip_prefix("AdvancedHunting-")?;
+            Some(builder_for(builders, table, Typing::Lenient)?.columns())
+        })?;
+        if let Err(message) = check_stream_tenant(self.options, record.tenant_id.as_deref()) {
             return Some(Err(message));
         }
-        self.push(table, Typing::Lenient, envelope.properties)
+        let builder = self.builders.get_mut(record.category.strip_prefix("AdvancedHunting-")?)?;
+        Some(builder.push_fields(record.fields, self.options.received_ns).map_err(|e| e.to_string()))
     }
 
     /// One JSON object into `table`'s builder; `None` when it is not a known table's object.
     fn push(&mut self, table: &str, typing: Typing, object: &str) -> Option<Result<(), String>> {
-        let builder = match self.builders.get_mut(table) {
-            Some(builder) => builder,
-            None => {
-                let schema = defender_tables().get(table)?;
-                self.builders.entry(table.to_string()).or_insert_with(|| TableBuilder::new(schema, typing))
-            }
-        };
+        let builder = builder_for(&mut self.builders, table, typing)?;
         match builder.push_json(object, self.options.received_ns) {
             Ok(()) => Some(Ok(())),
             Err(Some(field)) => Some(Err(field.to_string())),
             Err(None) => None,
         }
     }
+}
+
+/// The builder of `table`, made on first use; `None` for a table the schema does not have.
+fn builder_for<'b>(
+    builders: &'b mut BTreeMap<String, TableBuilder>,
+    table: &str,
+    typing: Typing,
+) -> Option<&'b mut TableBuilder> {
+    if !builders.contains_key(table) {
+        let schema = defender_tables().get(table)?;
+        builders.insert(table.to_string(), TableBuilder::new(schema, typing));
+    }
+    builders.get_mut(table)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! again and words the error, so the scanner never has to.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
@@ -14,43 +15,34 @@ use super::cell::{ColumnIndex, Fields, Raw};
 /// well-formed JSON object.
 pub(super) fn scan_object<'a>(text: &'a str, index: &ColumnIndex) -> Option<Fields<'a>> {
     let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
-    let mut fields = Fields { slots: vec![Raw::Null; index.len()], extra: serde_json::Map::new() };
-    let mut guess = 0;
-    scanner.object(|scanner, key| {
-        let value = scanner.value()?;
-        match index.find(&key, guess) {
-            Some(i) => {
-                fields.slots[i] = value;
-                guess = i + 1;
-            }
-            None => {
-                fields.extra.insert(key.into_owned(), value.into_json());
-            }
-        }
-        Some(())
-    })?;
+    let fields = scanner.fields(index)?;
     scanner.end()?;
     Some(fields)
 }
 
-/// A streaming-API record read up to its columns: the table's category, the tenant id, and
-/// the `properties` object as text (for [`scan_object`]).
-pub(super) struct Envelope<'a> {
+/// A streaming-API record: the table's category, the tenant id, and the `properties` placed by
+/// the columns of that table.
+pub(super) struct Record<'a> {
     pub(super) category: Cow<'a, str>,
     pub(super) tenant_id: Option<Cow<'a, str>>,
-    pub(super) properties: &'a str,
+    pub(super) fields: Fields<'a>,
 }
 
-/// The envelope of a streaming-API record; `None` when `text` is not one well-formed record
-/// with a category and properties (a `records` wrapper is left to the general path too).
-pub(super) fn scan_envelope(text: &str) -> Option<Envelope<'_>> {
+/// A streaming-API record in one pass, its `properties` placed by the columns `columns_of`
+/// gives for its category. `None` when `text` is not one well-formed record whose category
+/// comes before its properties (as Defender writes them), or is a `records` wrapper: the
+/// general path takes those.
+pub(super) fn scan_record<'a>(
+    text: &'a str,
+    mut columns_of: impl FnMut(&str) -> Option<Arc<ColumnIndex>>,
+) -> Option<Record<'a>> {
     let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
-    let (mut category, mut tenant_id, mut properties) = (None, None, None);
+    let (mut category, mut tenant_id, mut fields) = (None, None, None);
     scanner.object(|scanner, key| {
         match key.as_ref() {
             "category" => category = Some(scanner.string()?),
             "tenantId" => tenant_id = Some(scanner.string()?),
-            "properties" => properties = Some(scanner.object_text()?),
+            "properties" => fields = Some(scanner.fields(columns_of(category.as_deref()?)?.as_ref())?),
             "records" => return None,
             _ => {
                 scanner.value()?;
@@ -59,7 +51,7 @@ pub(super) fn scan_envelope(text: &str) -> Option<Envelope<'_>> {
         Some(())
     })?;
     scanner.end()?;
-    Some(Envelope { category: category?, tenant_id, properties: properties? })
+    Some(Record { category: category?, tenant_id, fields: fields? })
 }
 
 struct Scanner<'a> {
@@ -120,38 +112,24 @@ impl<'a> Scanner<'a> {
         (self.pos == self.bytes.len()).then_some(())
     }
 
-    /// The text of the object starting here, found by its braces (strings skipped whole, not
-    /// decoded). It is only checked as JSON when it is scanned itself.
-    fn object_text(&mut self) -> Option<&'a str> {
-        let start = self.pos;
-        let mut depth = 0usize;
-        loop {
-            self.pos += memchr::memchr3(b'"', b'{', b'}', self.bytes.get(self.pos..)?)?;
-            match self.bytes[self.pos] {
-                b'"' => {
-                    self.pos += 1;
-                    loop {
-                        self.pos += quote_or_backslash(self.bytes.get(self.pos..)?)?;
-                        let quote = self.bytes[self.pos] == b'"';
-                        self.pos += if quote { 1 } else { 2 };
-                        if quote {
-                            break;
-                        }
-                    }
+    /// An object's fields placed by `index`.
+    fn fields(&mut self, index: &ColumnIndex) -> Option<Fields<'a>> {
+        let mut fields = Fields { slots: vec![Raw::Null; index.len()], extra: serde_json::Map::new() };
+        let mut guess = 0;
+        self.object(|scanner, key| {
+            let value = scanner.value()?;
+            match index.find(&key, guess) {
+                Some(i) => {
+                    fields.slots[i] = value;
+                    guess = i + 1;
                 }
-                b'{' => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                _ => {
-                    depth = depth.checked_sub(1)?;
-                    self.pos += 1;
-                    if depth == 0 {
-                        return self.text.get(start..self.pos);
-                    }
+                None => {
+                    fields.extra.insert(key.into_owned(), value.into_json());
                 }
             }
-        }
+            Some(())
+        })?;
+        Some(fields)
     }
 
     fn value(&mut self) -> Option<Raw<'a>> {
@@ -187,13 +165,15 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.pos;
-        let end = start + quote_or_backslash(&self.bytes[start..])?;
-        if self.bytes[end] == b'"' {
-            self.pos = end + 1;
-            let text = self.text.get(start..end)?;
-            return (!has_control(text.as_bytes())).then_some(Cow::Borrowed(text));
+        let end = start + special_byte(self.bytes.get(start..)?)?;
+        match self.bytes[end] {
+            b'"' => {
+                self.pos = end + 1;
+                self.text.get(start..end).map(Cow::Borrowed)
+            }
+            b'\\' => self.escaped(start, end).map(Cow::Owned),
+            _ => None,
         }
-        self.escaped(start, end).map(Cow::Owned)
     }
 
     /// The rest of a string with escapes, from `start`; the first backslash is at `at`.
@@ -201,19 +181,20 @@ impl<'a> Scanner<'a> {
         let mut out = String::with_capacity(at - start + 16);
         let mut from = start;
         loop {
-            let plain = self.text.get(from..at)?;
-            if has_control(plain.as_bytes()) {
-                return None;
+            out.push_str(self.text.get(from..at)?);
+            match self.bytes[at] {
+                b'"' => {
+                    self.pos = at + 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    self.pos = at + 1;
+                    out.push(self.escape()?);
+                }
+                _ => return None,
             }
-            out.push_str(plain);
-            if self.bytes[at] == b'"' {
-                self.pos = at + 1;
-                return Some(out);
-            }
-            self.pos = at + 1;
-            out.push(self.escape()?);
             from = self.pos;
-            at = from + quote_or_backslash(self.bytes.get(from..)?)?;
+            at = from + special_byte(self.bytes.get(from..)?)?;
         }
     }
 
@@ -306,21 +287,29 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The first `"` or `\\`. Most values are short (names, ids, numbers as text): their first
-/// bytes are looked at one by one before the SIMD search, whose setup costs more than that.
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
-    match bytes.iter().take(SHORT).position(|&b| b == b'"' || b == b'\\') {
-        Some(at) => Some(at),
-        None if bytes.len() <= SHORT => None,
-        None => memchr::memchr2(b'"', b'\\', &bytes[SHORT..]).map(|at| at + SHORT),
+/// Where the first byte a JSON string cannot hold as it is lies: `"`, `\\` or a control
+/// character. Eight bytes at a time (SWAR): values are mostly short, and a SIMD search costs
+/// more to set up than that.
+fn special_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    // The high bit of each byte that is zero (exact up to the first such byte), and of each
+    // byte below 0x20 (likewise).
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let control = |v: u64| v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(word);
+        let v = u64::from_le_bytes(eight);
+        let found = zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) | control(v);
+        if found != 0 {
+            return Some(offset + found.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
     }
-}
-
-/// Whether text holds a control character, which JSON strings may only hold escaped. Written
-/// as a fold so it compiles to a vector loop over the whole string.
-fn has_control(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |found, &b| found | (b < 0x20))
+    words.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|at| offset + at)
 }
 
 #[cfg(test)]
@@ -370,6 +359,27 @@ mod tests {
         assert_eq!(slots[0], Json::from("a\\b"));
     }
 
+    /// The word-at-a-time search finds what a byte-by-byte one finds, wherever it lies.
+    #[test]
+    fn special_bytes_are_found_in_any_position() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', b'\n', 0x1f, 0] {
+                    let mut bytes = vec![b'a'; len];
+                    // Bytes on either side of the special ones that must not match.
+                    bytes.iter_mut().step_by(3).for_each(|b| *b = 0xe9);
+                    bytes.iter_mut().skip(1).step_by(5).for_each(|b| *b = b' ');
+                    if at < len {
+                        bytes[at] = special;
+                        bytes.iter_mut().skip(at + 1).step_by(2).for_each(|b| *b = b'"');
+                    }
+                    let slow = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+                    assert_eq!(special_byte(&bytes), slow, "len {len}, special {special} at {at}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn numbers_keep_their_kind() {
         let (slots, _) = scan(r#"{"A": 18446744073709551615, "B": 1.5e3, "C": 9223372036854775807}"#).unwrap();
@@ -381,20 +391,25 @@ mod tests {
 
     #[test]
     fn a_stream_record_is_read_to_its_properties() {
+        let columns = Arc::new(index());
+        let columns_of = |category: &str| (category == "AdvancedHunting-T").then(|| Arc::clone(&columns));
         let line = r#"{"time": "t", "tenantId": "x", "n": [1, {"a": "}"}], "category": "AdvancedHunting-T",
-            "properties": {"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2}}"#;
-        let envelope = scan_envelope(line).expect("a record");
-        assert_eq!((envelope.category.as_ref(), envelope.tenant_id.as_deref()), ("AdvancedHunting-T", Some("x")));
-        let (slots, _) = scan(envelope.properties).expect("its properties are one object");
-        assert_eq!(slots[2], Json::from(2));
+            "properties": {"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2, "D": null}}"#;
+        let record = scan_record(line, columns_of).expect("a record");
+        assert_eq!((record.category.as_ref(), record.tenant_id.as_deref()), ("AdvancedHunting-T", Some("x")));
+        let slots: Vec<Json> = record.fields.slots.into_iter().map(Raw::into_json).collect();
+        assert_eq!(slots, [Json::from("a \"}\" {"), serde_json::json!({"nested": {"deep": 1}}), Json::from(2)]);
+        assert_eq!(record.fields.extra.get("D"), Some(&Json::Null));
         for line in [
             r#"{"category": "AdvancedHunting-T"}"#,
-            r#"{"records": [], "category": "c", "properties": {}}"#,
-            r#"{"category": "c", "properties": {"A": 1} "#,
-            r#"{"category": "c", "properties": {"A": 1}} x"#,
-            r#"{"category": "c", "properties": {"A": "unterminated}}"#,
+            r#"{"properties": {"A": 1}, "category": "AdvancedHunting-T"}"#,
+            r#"{"category": "AdvancedHunting-Other", "properties": {"A": 1}}"#,
+            r#"{"records": [], "category": "AdvancedHunting-T", "properties": {}}"#,
+            r#"{"category": "AdvancedHunting-T", "properties": {"A": 1} "#,
+            r#"{"category": "AdvancedHunting-T", "properties": {"A": 1}} x"#,
+            r#"{"category": "AdvancedHunting-T", "properties": {"A": "unterminated}}"#,
         ] {
-            assert!(scan_envelope(line).is_none(), "{line}");
+            assert!(scan_record(line, columns_of).is_none(), "{line}");
         }
     }
 
