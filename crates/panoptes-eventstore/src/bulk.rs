@@ -29,6 +29,8 @@ pub struct BulkLoad<'a> {
     /// Rows not yet written, by table.
     pending: BTreeMap<String, Vec<RecordBatch>>,
     pending_rows: usize,
+    /// Rows held before they are written.
+    flush_rows: usize,
     /// The files being written, by table and day.
     files: BTreeMap<(String, String), PartitionWriter>,
     rows: usize,
@@ -44,14 +46,17 @@ impl EventStore {
             tenant: tenant.clone(),
             pending: BTreeMap::new(),
             pending_rows: 0,
+            flush_rows: self.config().flush_rows,
             files: BTreeMap::new(),
             rows: 0,
         })
     }
 
-    /// Writes one tenant's batches as a single bulk load; durable when it returns.
+    /// Writes one tenant's batches as a single bulk load; durable when it returns. The caller
+    /// holds the rows already, so they are written in one go: each file one sorted run.
     pub fn import(&self, scope: &TenantScope, batches: &[(&str, RecordBatch)]) -> Result<Vec<DataFile>> {
         let mut load = self.bulk_load(scope)?;
+        load.flush_rows = usize::MAX;
         for (table, batch) in batches {
             load.add(table, batch)?;
         }
@@ -71,7 +76,7 @@ impl BulkLoad<'_> {
         self.pending_rows += batch.num_rows();
         self.rows += batch.num_rows();
         self.pending.entry(table.to_string()).or_default().push(batch);
-        if self.pending_rows >= self.store.config().flush_rows {
+        if self.pending_rows >= self.flush_rows {
             self.write_pending()?;
         }
         Ok(())

@@ -32,6 +32,29 @@ async fn a_bulk_load_is_invisible_until_committed_and_then_durable() {
 }
 
 #[tokio::test]
+async fn an_import_writes_each_day_as_one_sorted_run() {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // However small the flush size: the caller holds the rows already.
+    let store = EventStore::open(dir.path(), StoreConfig { flush_rows: 1, ..StoreConfig::default() }).expect("opens").0;
+    let rows = process_rows(&[(1, 2 * HOUR), (2, 0), (3, HOUR)], "d1");
+    let files = store.import(&scope("contoso"), &[("DeviceProcessEvents", rows)]).expect("imports");
+    assert_eq!(files.len(), 1);
+    let file = std::fs::File::open(dir.path().join(&files[0].path)).expect("file");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet");
+    assert_eq!(reader.metadata().num_row_groups(), 1, "one row group");
+    let mut order = Vec::new();
+    for batch in reader.build().expect("reader") {
+        let batch = batch.expect("batch");
+        let ids = batch.column_by_name("ReportId").expect("ReportId").as_primitive::<Int64Type>().clone();
+        order.extend(ids.values().iter().copied());
+    }
+    assert_eq!(order, [2, 3, 1], "in time order");
+}
+
+#[tokio::test]
 async fn an_abandoned_bulk_load_leaves_nothing_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = StoreConfig { flush_rows: 1, ..StoreConfig::default() };
