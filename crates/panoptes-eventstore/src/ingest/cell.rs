@@ -171,19 +171,32 @@ impl ColumnIndex {
 
     /// A map's fields placed by column.
     pub(super) fn place<'a>(&self, object: Map<String, Json>) -> Fields<'a> {
-        let mut fields = Fields { slots: vec![Raw::Null; self.len()], extra: Map::new() };
+        let mut fields = Fields::new(self);
         let mut guess = 0;
         for (key, value) in object {
-            match self.find(&key, guess) {
-                Some(i) => {
-                    fields.slots[i] = Raw::from_json(value);
-                    guess = i + 1;
-                }
-                None => {
-                    fields.extra.insert(key, value);
-                }
-            }
+            fields.put(self, Cow::Owned(key), Raw::from_json(value), &mut guess);
         }
         fields
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// No fields yet, for the columns of `index`.
+    pub(super) fn new(index: &ColumnIndex) -> Self {
+        Fields { slots: vec![Raw::Null; index.len()], extra: Map::new() }
+    }
+
+    /// Puts a field in its column, or with the fields no column takes; `guess` is the column
+    /// looked at first, and moves past the one found.
+    pub(super) fn put(&mut self, index: &ColumnIndex, key: Cow<'_, str>, value: Raw<'a>, guess: &mut usize) {
+        match index.find(&key, *guess) {
+            Some(i) => {
+                self.slots[i] = value;
+                *guess = i + 1;
+            }
+            None => {
+                self.extra.insert(key.into_owned(), value.into_json());
+            }
+        }
     }
 }

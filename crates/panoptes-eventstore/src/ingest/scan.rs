@@ -114,19 +114,11 @@ impl<'a> Scanner<'a> {
 
     /// An object's fields placed by `index`.
     fn fields(&mut self, index: &ColumnIndex) -> Option<Fields<'a>> {
-        let mut fields = Fields { slots: vec![Raw::Null; index.len()], extra: serde_json::Map::new() };
+        let mut fields = Fields::new(index);
         let mut guess = 0;
         self.object(|scanner, key| {
             let value = scanner.value()?;
-            match index.find(&key, guess) {
-                Some(i) => {
-                    fields.slots[i] = value;
-                    guess = i + 1;
-                }
-                None => {
-                    fields.extra.insert(key.into_owned(), value.into_json());
-                }
-            }
+            fields.put(index, key, value, &mut guess);
             Some(())
         })?;
         Some(fields)
