@@ -49,9 +49,17 @@ const UNIQUE_COLUMNS: &[&str] = &[
     "InternetMessageId",
 ];
 
-/// Rows written to the Parquet writer at a time: gathering a slice this size keeps the copy in
-/// cache and never materialises a whole partition (which cost fresh pages and peak memory).
+/// Long free text, searched for words and substrings, never by range: min/max statistics of it
+/// prune nothing and cost a comparison of long values per row.
+const FREE_TEXT_COLUMNS: &[&str] = &["ProcessCommandLine", "InitiatingProcessCommandLine", "AdditionalFields"];
+
+/// Scattered rows gathered into one batch at a time: a slice this size keeps the copy in cache
+/// and never materialises a whole partition (which cost fresh pages and peak memory).
 const WRITE_SLICE: usize = 8192;
+
+/// Consecutive rows of one batch that are written as they lie (a zero-copy slice) rather than
+/// gathered: input mostly arrives in time order, so most of a day is a few long runs.
+const LONG_RUN: usize = 256;
 
 /// One UTC day of rows from a set of same-schema batches, in event-time order.
 #[derive(Debug, Clone)]
@@ -164,14 +172,36 @@ impl PartitionWriter {
 
     /// Adds the rows `part` names as row groups of this file, in their (time) order.
     pub fn write(&mut self, part: &DayRows, batches: &[RecordBatch]) -> Result<()> {
-        for slice in part.rows.chunks(WRITE_SLICE) {
-            self.writer.write(&gather(batches, slice)?).map_err(StoreError::engine)?;
+        let mut scattered: Vec<(usize, usize)> = Vec::new();
+        for run in runs(&part.rows) {
+            if run.len() >= LONG_RUN {
+                self.write_gathered(batches, &mut scattered)?;
+                let (b, first) = run[0];
+                self.writer.write(&batches[b].slice(first, run.len())).map_err(StoreError::engine)?;
+            } else {
+                scattered.extend_from_slice(run);
+                if scattered.len() >= WRITE_SLICE {
+                    self.write_gathered(batches, &mut scattered)?;
+                }
+            }
         }
+        self.write_gathered(batches, &mut scattered)?;
         // Ends the row group here: it is sorted by itself, and its rows leave memory.
         self.writer.flush().map_err(StoreError::engine)?;
         self.file.rows += part.rows.len() as u64;
         self.file.min_time = self.file.min_time.min(part.time_range.0);
         self.file.max_time = self.file.max_time.max(part.time_range.1);
+        Ok(())
+    }
+
+    /// Gathers the `rows` into one batch, writes it and empties `rows`.
+    fn write_gathered(&mut self, batches: &[RecordBatch], rows: &mut Vec<(usize, usize)>) -> Result<()> {
+        if !rows.is_empty() {
+            let sources: Vec<&RecordBatch> = batches.iter().collect();
+            let gathered = interleave_record_batch(&sources, rows).map_err(StoreError::engine)?;
+            self.writer.write(&gathered).map_err(StoreError::engine)?;
+            rows.clear();
+        }
         Ok(())
     }
 
@@ -192,15 +222,9 @@ impl PartitionWriter {
     }
 }
 
-/// The rows `slice` names: a zero-copy slice when they are consecutive rows of one batch.
-fn gather(batches: &[RecordBatch], slice: &[(usize, usize)]) -> Result<RecordBatch> {
-    if let Some(&(b, first)) = slice.first()
-        && slice.windows(2).all(|w| w[1] == (w[0].0, w[0].1 + 1))
-    {
-        return Ok(batches[b].slice(first, slice.len()));
-    }
-    let sources: Vec<&RecordBatch> = batches.iter().collect();
-    interleave_record_batch(&sources, slice).map_err(StoreError::engine)
+/// `rows` split where one row is not the next of the same batch.
+fn runs(rows: &[(usize, usize)]) -> impl Iterator<Item = &[(usize, usize)]> {
+    rows.chunk_by(|a, b| *b == (a.0, a.1 + 1))
 }
 
 /// Reads a whole data file back (compaction).
@@ -239,6 +263,11 @@ fn writer_properties(schema: &SchemaRef) -> WriterProperties {
     for field in schema.fields() {
         if matches!(field.data_type(), DataType::Timestamp(..)) || UNIQUE_COLUMNS.contains(&field.name().as_str()) {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+        }
+    }
+    for name in FREE_TEXT_COLUMNS {
+        if schema.index_of(name).is_ok() {
+            builder = builder.set_column_statistics_enabled(ColumnPath::from(*name), EnabledStatistics::None);
         }
     }
     builder.build()

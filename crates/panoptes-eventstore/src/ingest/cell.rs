@@ -6,9 +6,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use panoptes_domain::KqlType;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use super::columns::{Typing, parse_time};
+use super::columns::Typing;
+use super::time::parse_time;
 
 /// A field as the input gave it.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,13 +132,6 @@ pub(super) fn json_kind(value: &Json) -> &'static str {
     }
 }
 
-/// A record's fields placed by column, and the fields no column takes.
-#[derive(Debug)]
-pub(super) struct Fields<'a> {
-    pub(super) slots: Vec<Raw<'a>>,
-    pub(super) extra: Map<String, Json>,
-}
-
 /// Columns tried after the guess before the hash lookup.
 const LOOK_AHEAD: usize = 6;
 
@@ -155,10 +149,6 @@ impl ColumnIndex {
         Self { names, by_name }
     }
 
-    pub(super) fn len(&self) -> usize {
-        self.names.len()
-    }
-
     pub(super) fn find(&self, key: &str, guess: usize) -> Option<usize> {
         // A few columns ahead as well: inputs leave out null fields, so the next field present
         // is often a little further on. Comparing names is cheaper than hashing the key.
@@ -166,37 +156,6 @@ impl ColumnIndex {
         match ahead.position(|name| name == key) {
             Some(offset) => Some(guess + offset),
             None => self.by_name.get(key).copied(),
-        }
-    }
-
-    /// A map's fields placed by column.
-    pub(super) fn place<'a>(&self, object: Map<String, Json>) -> Fields<'a> {
-        let mut fields = Fields::new(self);
-        let mut guess = 0;
-        for (key, value) in object {
-            fields.put(self, Cow::Owned(key), Raw::from_json(value), &mut guess);
-        }
-        fields
-    }
-}
-
-impl<'a> Fields<'a> {
-    /// No fields yet, for the columns of `index`.
-    pub(super) fn new(index: &ColumnIndex) -> Self {
-        Fields { slots: vec![Raw::Null; index.len()], extra: Map::new() }
-    }
-
-    /// Puts a field in its column, or with the fields no column takes; `guess` is the column
-    /// looked at first, and moves past the one found.
-    pub(super) fn put(&mut self, index: &ColumnIndex, key: Cow<'_, str>, value: Raw<'a>, guess: &mut usize) {
-        match index.find(&key, *guess) {
-            Some(i) => {
-                self.slots[i] = value;
-                *guess = i + 1;
-            }
-            None => {
-                self.extra.insert(key.into_owned(), value.into_json());
-            }
         }
     }
 }

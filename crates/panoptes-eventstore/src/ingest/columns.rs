@@ -2,22 +2,23 @@
 //! type (strictly for native NDJSON, leniently for the streaming API's loose typing), fields
 //! the schema lacks kept in `AdditionalFields`.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, LargeStringBuilder, StringBuilder,
-    TimestampNanosecondBuilder,
+    ArrayRef, BooleanArray, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, LargeStringBuilder,
+    StringBuilder, TimestampNanosecondBuilder,
 };
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use panoptes_domain::KqlType;
 use serde_json::{Map, Value as Json};
 
-use super::cell::{Cell, ColumnIndex, Fields};
-use super::scan::scan_object;
+use super::cell::{Cell, ColumnIndex, Raw};
+use super::scan::{Row, scan_object};
 use crate::catalog::TableSchema;
 
 /// How loosely values may be typed.
@@ -58,17 +59,23 @@ enum Column {
     Time(TimestampNanosecondBuilder),
 }
 
-/// Accumulates rows of one table.
+/// Accumulates rows of one table. A row's fields go straight into their columns as they are
+/// put (no intermediate row), so a refused row is finished with nulls and dropped when the
+/// batch is made: refusals are rare, and the common path never copies a value twice.
 #[derive(Debug)]
 pub struct TableBuilder {
     table: TableSchema,
     schema: SchemaRef,
     columns: Vec<Column>,
-    index: Arc<ColumnIndex>,
+    index: ColumnIndex,
     /// Each column's part and type, worked out once rather than by name on every row.
     roles: Vec<(Role, KqlType)>,
     typing: Typing,
+    /// Rows in the columns, refused ones included.
     rows: usize,
+    /// Rows to drop when the batch is made, ascending.
+    refused: Vec<usize>,
+    row: OpenRow,
 }
 
 /// What a column is to a row being built.
@@ -81,6 +88,30 @@ enum Role {
     EventTime,
 }
 
+/// The row being put together.
+#[derive(Debug, Default)]
+struct OpenRow {
+    /// Per column: what the row has put there so far.
+    slots: Vec<Slot>,
+    /// Whether any field has been put.
+    started: bool,
+    /// The column looked at first for the next field.
+    guess: usize,
+    /// `AdditionalFields` as given, merged with `extra` when the row ends.
+    additional: Option<Json>,
+    extra: Map<String, Json>,
+    /// The row's first field of the wrong type.
+    error: Option<FieldError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Empty,
+    /// The field was given, but its value waits for the row's end (null, or `AdditionalFields`).
+    Deferred,
+    Stored,
+}
+
 impl TableBuilder {
     /// An empty builder for `table`.
     pub fn new(table: &TableSchema, typing: Typing) -> Self {
@@ -91,7 +122,7 @@ impl TableBuilder {
             .enumerate()
             .map(|(i, (_, t))| Column::new(*t, rows, bytes.get(i).copied().unwrap_or_default()))
             .collect();
-        let index = Arc::new(ColumnIndex::new(table.columns.iter().map(|(name, _)| name.clone()).collect()));
+        let index = ColumnIndex::new(table.columns.iter().map(|(name, _)| name.clone()).collect());
         let roles = table
             .columns
             .iter()
@@ -104,59 +135,79 @@ impl TableBuilder {
                 (role, *kql)
             })
             .collect();
-        Self { schema: table.arrow_schema(), table: table.clone(), columns, index, roles, typing, rows: 0 }
+        let row = OpenRow { slots: vec![Slot::Empty; table.columns.len()], ..OpenRow::default() };
+        Self {
+            schema: table.arrow_schema(),
+            table: table.clone(),
+            columns,
+            index,
+            roles,
+            typing,
+            rows: 0,
+            refused: Vec::new(),
+            row,
+        }
     }
 
-    /// Rows added so far.
+    /// Rows added so far (refused ones not counted).
     pub fn rows(&self) -> usize {
-        self.rows
+        self.rows - self.refused.len()
     }
 
     /// Adds one row; on a type error nothing of the row is kept. `default_time` fills a
     /// missing event time.
     pub fn push(&mut self, object: Map<String, Json>, default_time: i64) -> Result<(), FieldError> {
-        let fields = self.index.place(object);
-        self.push_fields(fields, default_time)
+        for (key, value) in object {
+            // A map holds each key once, so no field is refused as given twice.
+            let _ = self.put(Cow::Owned(key), Raw::from_json(value));
+        }
+        self.end_row(default_time)
     }
 
     /// Parses one JSON object (an NDJSON line, or a streaming record's `properties`) straight
-    /// into a row: the fast path. A syntax error or a non-object is `Err(None)`; a field of the
-    /// wrong type is `Err(Some(..))` and nothing of the row is kept.
+    /// into a row: the fast path. A syntax error, a non-object or a field given twice is
+    /// `Err(None)` (and nothing of the row is kept); a field of the wrong type is `Err(Some(..))`.
     pub fn push_json(&mut self, text: &str, default_time: i64) -> Result<(), Option<FieldError>> {
-        let fields = scan_object(text, &self.index).ok_or(None)?;
-        self.push_fields(fields, default_time).map_err(Some)
+        if scan_object(text, self).is_none() {
+            self.abandon_row();
+            return Err(None);
+        }
+        self.end_row(default_time).map_err(Some)
     }
 
-    /// The columns by name, for a scanner to place fields by.
-    pub(super) fn columns(&self) -> Arc<ColumnIndex> {
-        Arc::clone(&self.index)
-    }
-
-    /// Adds one row of fields placed by [`TableBuilder::columns`].
-    pub(super) fn push_fields(&mut self, fields: Fields<'_>, default_time: i64) -> Result<(), FieldError> {
-        let Fields { slots, mut extra } = fields;
-        // Every field is converted before any is stored, so a refused row leaves no trace.
-        let mut cells = Vec::with_capacity(slots.len());
-        for (i, raw) in slots.into_iter().enumerate() {
-            let (role, kql) = self.roles[i];
-            let cell = match role {
-                Role::AdditionalFields => additional_fields(raw.into_json(), std::mem::take(&mut extra)),
-                _ => raw.into_cell(kql, self.typing).map_err(|raw| FieldError {
-                    field: self.table.columns[i].0.clone(),
-                    expected: kql,
-                    found: raw.describe(),
-                })?,
-            };
-            cells.push(match cell {
-                Cell::Null if role == Role::EventTime => Cell::Time(default_time),
-                c => c,
+    /// Ends the row whose fields were put: columns not given are null (the event time is
+    /// `default_time`). A row with a field of the wrong type is refused, with that field's error.
+    pub(super) fn end_row(&mut self, default_time: i64) -> Result<(), FieldError> {
+        for ((slot, column), (role, _)) in self.row.slots.iter_mut().zip(&mut self.columns).zip(&self.roles) {
+            if std::mem::replace(slot, Slot::Empty) == Slot::Stored {
+                continue;
+            }
+            column.push(match role {
+                Role::Plain => Cell::Null,
+                Role::EventTime => Cell::Time(default_time),
+                Role::AdditionalFields => {
+                    additional_fields(self.row.additional.take(), std::mem::take(&mut self.row.extra))
+                }
             });
         }
-        for (column, cell) in self.columns.iter_mut().zip(cells) {
-            column.push(cell);
-        }
         self.rows += 1;
-        Ok(())
+        self.row.started = false;
+        self.row.guess = 0;
+        self.row.extra.clear();
+        match self.row.error.take() {
+            Some(error) => {
+                self.refused.push(self.rows - 1);
+                Err(error)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Drops the row being put together, if any.
+    pub(super) fn abandon_row(&mut self) {
+        if self.row.started && self.end_row(0).is_ok() {
+            self.refused.push(self.rows - 1);
+        }
     }
 
     /// The rows as one batch, leaving the builder empty.
@@ -173,8 +224,51 @@ impl TableBuilder {
             };
             arrays.push(array);
         }
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| e.to_string())?;
+        let refused = std::mem::take(&mut self.refused);
         self.rows = 0;
-        RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| e.to_string())
+        if refused.is_empty() {
+            return Ok(batch);
+        }
+        let mut keep = vec![true; batch.num_rows()];
+        refused.iter().for_each(|&row| keep[row] = false);
+        filter_record_batch(&batch, &BooleanArray::from(keep)).map_err(|e| e.to_string())
+    }
+}
+
+impl Row for TableBuilder {
+    /// Stores the field in its column at once (or keeps it with the fields no column takes);
+    /// `None` for a column given twice, which only the general path reads as JSON does.
+    #[inline]
+    fn put(&mut self, key: Cow<'_, str>, value: Raw<'_>) -> Option<()> {
+        self.row.started = true;
+        let Some(i) = self.index.find(&key, self.row.guess) else {
+            self.row.extra.insert(key.into_owned(), value.into_json());
+            return Some(());
+        };
+        self.row.guess = i + 1;
+        if self.row.slots[i] != Slot::Empty {
+            return None;
+        }
+        let (role, kql) = self.roles[i];
+        self.row.slots[i] = match (role, value) {
+            (Role::AdditionalFields, value) => {
+                self.row.additional = Some(value.into_json());
+                Slot::Deferred
+            }
+            (_, Raw::Null) => Slot::Deferred,
+            (_, value) => {
+                if let Err(raw) = self.columns[i].append(value, kql, self.typing) {
+                    self.columns[i].push(Cell::Null);
+                    if self.row.error.is_none() {
+                        let field = self.table.columns[i].0.clone();
+                        self.row.error = Some(FieldError { field, expected: kql, found: raw.describe() });
+                    }
+                }
+                Slot::Stored
+            }
+        };
+        Some(())
     }
 }
 
@@ -208,6 +302,13 @@ impl Column {
             Column::Json(b) => b.values_slice().len(),
             _ => 0,
         }
+    }
+
+    /// Stores a field's value converted for this column's type, or gives it back.
+    #[inline(always)]
+    fn append<'a>(&mut self, raw: Raw<'a>, kql: KqlType, typing: Typing) -> Result<(), Raw<'a>> {
+        self.push(raw.into_cell(kql, typing)?);
+        Ok(())
     }
 
     /// Stores a cell already converted for this column's type; any other cell is a null.
@@ -245,8 +346,8 @@ impl Column {
 }
 
 /// `AdditionalFields` as given (an object, or a string holding one) with unknown fields merged in.
-fn additional_fields(raw: Json, extra: Map<String, Json>) -> Cell<'static> {
-    let mut base = match raw {
+fn additional_fields(raw: Option<Json>, extra: Map<String, Json>) -> Cell<'static> {
+    let mut base = match raw.unwrap_or(Json::Null) {
         Json::Null => Map::new(),
         Json::Object(map) => map,
         Json::String(text) => match serde_json::from_str::<Json>(&text) {
@@ -271,119 +372,4 @@ fn additional_fields(raw: Json, extra: Map<String, Json>) -> Cell<'static> {
     }
     base.extend(extra);
     Cell::Json(Json::Object(base).to_string())
-}
-
-/// ISO-8601 instants (`2024-01-15T10:00:00Z`, fractions to 100 ns, offsets, a space for `T`,
-/// no zone meaning UTC) as Unix nanoseconds.
-pub fn parse_time(text: &str) -> Option<i64> {
-    if let Some(t) = parse_utc_fast(text.as_bytes()) {
-        return Some(t);
-    }
-    let text = text.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return t.timestamp_nanos_opt();
-    }
-    let spaced = text.replacen(' ', "T", 1);
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&spaced) {
-        return t.timestamp_nanos_opt();
-    }
-    let naive = spaced.trim_end_matches('Z');
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(naive, format) {
-            return t.and_utc().timestamp_nanos_opt();
-        }
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(naive, format) {
-            return d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_nanos_opt();
-        }
-    }
-    None
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fffffffff]Z`, the form nearly every exported event time has, read
-/// without a general parser (four of them per process event). Anything else is `None`, for
-/// [`parse_time`] to read the slow way.
-fn parse_utc_fast(text: &[u8]) -> Option<i64> {
-    let field = |range: std::ops::Range<usize>| -> Option<i64> {
-        text.get(range)?.iter().try_fold(0i64, |n, &b| b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0')))
-    };
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
-    if text.len() < 20 || separators.iter().any(|&(i, c)| text[i] != c) || text.last() != Some(&b'Z') {
-        return None;
-    }
-    let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
-    let (hour, minute, second) = (field(11..13)?, field(14..16)?, field(17..19)?);
-    let fraction = &text[19..text.len() - 1];
-    let nanos = match fraction {
-        [] => 0,
-        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
-            field(20..20 + digits.len())? * 10i64.pow(9 - digits.len() as u32)
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    seconds.checked_mul(1_000_000_000)?.checked_add(nanos)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_time, parse_utc_fast};
-
-    /// The fast reading agrees with chrono wherever it answers.
-    #[test]
-    fn fast_utc_times_agree_with_chrono() {
-        for text in [
-            "2026-11-19T00:01:01.992134060Z",
-            "1970-01-01T00:00:00Z",
-            "2000-02-29T23:59:59.5Z",
-            "1969-12-31T23:59:59.999999999Z",
-            "2024-12-31T12:00:00.1234Z",
-            "1601-01-01T00:00:00Z",
-        ] {
-            let slow = chrono::DateTime::parse_from_rfc3339(text).ok().and_then(|t| t.timestamp_nanos_opt());
-            assert_eq!(parse_utc_fast(text.as_bytes()), slow, "{text}");
-        }
-        for text in [
-            "2023-02-29T00:00:00Z",
-            "2024-13-01T00:00:00Z",
-            "2024-01-01T24:00:00Z",
-            "2024-01-01T00:00:00.Z",
-            "2024-01-01T00:00:00.1234567890Z",
-            "2024-01-01 00:00:00Z",
-            "2024-01-01T00:00:00+01:00",
-            "2024-1-01T00:00:00Z",
-        ] {
-            assert_eq!(parse_utc_fast(text.as_bytes()), None, "{text}");
-        }
-        // Forms the fast reading leaves alone still parse.
-        assert_eq!(parse_time("2024-01-01 00:00:00"), parse_time("2024-01-01T00:00:00Z"));
-        assert_eq!(parse_time("2024-01-01T01:00:00+01:00"), parse_time("2024-01-01T00:00:00Z"));
-    }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::scan::scan_record;
+use super::scan::{Tables, scan_record};
 use super::{
     Converted, Format, IngestOptions, RecordError, TableBuilder, Typing, check_native_table, check_stream_tenant,
     convert_record, convert_records, finish, linux_audit, logs, parse_line, resolve_format, split_records_from,
@@ -101,16 +101,17 @@ impl LineConverter<'_> {
 
     /// A streaming-API line the fast path takes; `None` sends it down the general path.
     fn stream_line(&mut self, line: &str) -> Option<Result<(), String>> {
-        let builders = &mut self.builders;
-        let record = scan_record(line, |category| {
-            let table = category.strip_prefix("AdvancedHunting-")?;
-            Some(builder_for(builders, table, Typing::Lenient)?.columns())
-        })?;
+        let Some(record) = scan_record(line, &mut StreamTables(&mut self.builders)) else {
+            // The properties may have been half read into a table's row.
+            self.builders.values_mut().for_each(TableBuilder::abandon_row);
+            return None;
+        };
+        let builder = self.builders.get_mut(record.category.strip_prefix("AdvancedHunting-")?)?;
         if let Err(message) = check_stream_tenant(self.options, record.tenant_id.as_deref()) {
+            builder.abandon_row();
             return Some(Err(message));
         }
-        let builder = self.builders.get_mut(record.category.strip_prefix("AdvancedHunting-")?)?;
-        Some(builder.push_fields(record.fields, self.options.received_ns).map_err(|e| e.to_string()))
+        Some(builder.end_row(self.options.received_ns).map_err(|e| e.to_string()))
     }
 
     /// One JSON object into `table`'s builder; `None` when it is not a known table's object.
@@ -121,6 +122,16 @@ impl LineConverter<'_> {
             Err(Some(field)) => Some(Err(field.to_string())),
             Err(None) => None,
         }
+    }
+}
+
+/// The builders of streaming-API categories (`AdvancedHunting-<Table>`), made on first use.
+struct StreamTables<'b>(&'b mut BTreeMap<String, TableBuilder>);
+
+impl Tables for StreamTables<'_> {
+    type Row = TableBuilder;
+    fn row(&mut self, category: &str) -> Option<&mut TableBuilder> {
+        builder_for(self.0, category.strip_prefix("AdvancedHunting-")?, Typing::Lenient)
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value as Json;
 
-use super::columns::parse_time;
+use super::time::parse_time;
 use super::windows_map::Row;
 use super::{
     Converted, IngestOptions, RawRecord, RecordError, TableBuilder, Typing, linux_audit, push_row, sentinel, windows,

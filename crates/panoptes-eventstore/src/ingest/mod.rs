@@ -16,6 +16,7 @@ mod logs;
 mod scan;
 mod sentinel;
 mod sentinel_alert;
+mod time;
 mod windows;
 mod windows_map;
 
@@ -24,10 +25,11 @@ use std::collections::BTreeMap;
 use datafusion::arrow::record_batch::RecordBatch;
 use serde_json::Value as Json;
 
-pub use columns::{FieldError, TableBuilder, Typing, parse_time};
+pub use columns::{FieldError, TableBuilder, Typing};
 pub use evtx_file::evtx_records;
 pub use lines::convert_text;
 use lines::non_empty_lines;
+pub use time::parse_time;
 
 use crate::catalog::defender_tables;
 

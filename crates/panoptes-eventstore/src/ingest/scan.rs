@@ -5,44 +5,54 @@
 //! again and words the error, so the scanner never has to.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::cell::{ColumnIndex, Fields, Raw};
+use super::cell::Raw;
 
-/// The fields of the JSON object `text`, placed by `index`; `None` when `text` is not one
-/// well-formed JSON object.
-pub(super) fn scan_object<'a>(text: &'a str, index: &ColumnIndex) -> Option<Fields<'a>> {
-    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
-    let fields = scanner.fields(index)?;
-    scanner.end()?;
-    Some(fields)
+/// Where the scanner puts an object's fields, one by one as it reads them. A value may borrow
+/// the scanner's buffer for unescaped text, so it is stored (or copied) before the next one.
+pub(super) trait Row {
+    /// `None` stops the scan (the general path takes the line).
+    fn put(&mut self, key: Cow<'_, str>, value: Raw<'_>) -> Option<()>;
 }
 
-/// A streaming-API record: the table's category, the tenant id, and the `properties` placed by
-/// the columns of that table.
+/// The row of each streaming-API category.
+pub(super) trait Tables {
+    type Row: Row;
+    /// `None` for a category the fast path does not take.
+    fn row(&mut self, category: &str) -> Option<&mut Self::Row>;
+}
+
+/// Puts the fields of the JSON object `text` into `row`; `None` when `text` is not one
+/// well-formed JSON object (the row may have been given some of its fields by then).
+pub(super) fn scan_object(text: &str, row: &mut impl Row) -> Option<()> {
+    let mut scanner = Scanner::new(text);
+    scanner.fields(row)?;
+    scanner.end()
+}
+
+/// A streaming-API record's table category and tenant id (its properties are in the row).
 pub(super) struct Record<'a> {
     pub(super) category: Cow<'a, str>,
     pub(super) tenant_id: Option<Cow<'a, str>>,
-    pub(super) fields: Fields<'a>,
 }
 
-/// A streaming-API record in one pass, its `properties` placed by the columns `columns_of`
-/// gives for its category. `None` when `text` is not one well-formed record whose category
-/// comes before its properties (as Defender writes them), or is a `records` wrapper: the
-/// general path takes those.
-pub(super) fn scan_record<'a>(
-    text: &'a str,
-    mut columns_of: impl FnMut(&str) -> Option<Arc<ColumnIndex>>,
-) -> Option<Record<'a>> {
-    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0 };
-    let (mut category, mut tenant_id, mut fields) = (None, None, None);
+/// A streaming-API record in one pass, its `properties` put into the row `tables` gives for
+/// its category. `None` when `text` is not one well-formed record whose category comes before
+/// its properties (as Defender writes them), or is a `records` wrapper: the general path takes
+/// those (a row may have been given some fields by then).
+pub(super) fn scan_record<'a>(text: &'a str, tables: &mut impl Tables) -> Option<Record<'a>> {
+    let mut scanner = Scanner::new(text);
+    let (mut category, mut tenant_id, mut properties) = (None, None, false);
     scanner.object(|scanner, key| {
         match key.as_ref() {
             "category" => category = Some(scanner.string()?),
             "tenantId" => tenant_id = Some(scanner.string()?),
-            "properties" => fields = Some(scanner.fields(columns_of(category.as_deref()?)?.as_ref())?),
+            "properties" => {
+                scanner.fields(tables.row(category.as_deref()?)?)?;
+                properties = true;
+            }
             "records" => return None,
             _ => {
                 scanner.value()?;
@@ -51,16 +61,24 @@ pub(super) fn scan_record<'a>(
         Some(())
     })?;
     scanner.end()?;
-    Some(Record { category: category?, tenant_id, fields: fields? })
+    properties.then_some(())?;
+    Some(Record { category: category?, tenant_id })
 }
 
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The last string value with escapes, unescaped (paths are full of backslashes: one
+    /// buffer for all of them rather than an allocation each).
+    unescaped: String,
 }
 
 impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner { text, bytes: text.as_bytes(), pos: 0, unescaped: String::new() }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -112,21 +130,21 @@ impl<'a> Scanner<'a> {
         (self.pos == self.bytes.len()).then_some(())
     }
 
-    /// An object's fields placed by `index`.
-    fn fields(&mut self, index: &ColumnIndex) -> Option<Fields<'a>> {
-        let mut fields = Fields::new(index);
-        let mut guess = 0;
+    /// An object's fields, put into `row`.
+    fn fields(&mut self, row: &mut impl Row) -> Option<()> {
         self.object(|scanner, key| {
             let value = scanner.value()?;
-            fields.put(index, key, value, &mut guess);
-            Some(())
-        })?;
-        Some(fields)
+            row.put(key, value)
+        })
     }
 
-    fn value(&mut self) -> Option<Raw<'a>> {
+    /// The next value; text with escapes borrows the scanner's buffer.
+    fn value(&mut self) -> Option<Raw<'_>> {
         match self.peek()? {
-            b'"' => self.string().map(Raw::Str),
+            b'"' => Some(Raw::Str(Cow::Borrowed(match self.text_or_unescaped()? {
+                Some(text) => text,
+                None => &self.unescaped,
+            }))),
             b'-' | b'0'..=b'9' => self.number(),
             b't' => self.literal("true", Raw::Bool(true)),
             b'f' => self.literal("false", Raw::Bool(false)),
@@ -136,7 +154,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn literal(&mut self, word: &str, value: Raw<'a>) -> Option<Raw<'a>> {
+    fn literal(&mut self, word: &str, value: Raw<'static>) -> Option<Raw<'static>> {
         let end = self.pos + word.len();
         (self.bytes.get(self.pos..end)? == word.as_bytes()).then(|| {
             self.pos = end;
@@ -145,7 +163,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object or array, parsed by serde_json from here to its end.
-    fn nested(&mut self) -> Option<Raw<'a>> {
+    fn nested(&mut self) -> Option<Raw<'static>> {
         let rest = self.text.get(self.pos..)?;
         let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Json>();
         let value = values.next()?.ok()?;
@@ -155,33 +173,45 @@ impl<'a> Scanner<'a> {
 
     /// A string starting at its opening quote: borrowed when it has no escapes.
     fn string(&mut self) -> Option<Cow<'a, str>> {
+        Some(match self.text_or_unescaped()? {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(self.unescaped.clone()),
+        })
+    }
+
+    /// A string starting at its opening quote: `Some` of the input's text when it has no
+    /// escapes, else `None` with the string unescaped into `self.unescaped`.
+    fn text_or_unescaped(&mut self) -> Option<Option<&'a str>> {
         self.eat(b'"')?;
         let start = self.pos;
         let end = start + special_byte(self.bytes.get(start..)?)?;
         match self.bytes[end] {
             b'"' => {
                 self.pos = end + 1;
-                self.text.get(start..end).map(Cow::Borrowed)
+                self.text.get(start..end).map(Some)
             }
-            b'\\' => self.escaped(start, end).map(Cow::Owned),
+            b'\\' => self.unescape(start, end).map(|()| None),
             _ => None,
         }
     }
 
-    /// The rest of a string with escapes, from `start`; the first backslash is at `at`.
-    fn escaped(&mut self, start: usize, mut at: usize) -> Option<String> {
-        let mut out = String::with_capacity(at - start + 16);
+    /// The rest of a string with escapes, from `start`, into `self.unescaped`; the first
+    /// backslash is at `at`.
+    fn unescape(&mut self, start: usize, mut at: usize) -> Option<()> {
+        let text = self.text;
+        self.unescaped.clear();
         let mut from = start;
         loop {
-            out.push_str(self.text.get(from..at)?);
+            self.unescaped.push_str(text.get(from..at)?);
             match self.bytes[at] {
                 b'"' => {
                     self.pos = at + 1;
-                    return Some(out);
+                    return Some(());
                 }
                 b'\\' => {
                     self.pos = at + 1;
-                    out.push(self.escape()?);
+                    let unescaped = self.escape()?;
+                    self.unescaped.push(unescaped);
                 }
                 _ => return None,
             }
@@ -231,7 +261,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A number as serde_json reads it: an integer that fits `i64` (or `u64`), else a float.
-    fn number(&mut self) -> Option<Raw<'a>> {
+    fn number(&mut self) -> Option<Raw<'static>> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -308,33 +338,47 @@ fn special_byte(bytes: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn index() -> ColumnIndex {
-        ColumnIndex::new(["A", "B", "C"].map(String::from).to_vec())
+    /// A row that keeps every field it is given.
+    #[derive(Default)]
+    struct Collected(serde_json::Map<String, Json>);
+
+    impl Row for Collected {
+        fn put(&mut self, key: Cow<'_, str>, value: Raw<'_>) -> Option<()> {
+            self.0.insert(key.into_owned(), value.into_json());
+            Some(())
+        }
+    }
+
+    /// One table, `T`.
+    #[derive(Default)]
+    struct OneTable(Collected);
+
+    impl Tables for OneTable {
+        type Row = Collected;
+        fn row(&mut self, category: &str) -> Option<&mut Collected> {
+            (category == "AdvancedHunting-T").then_some(&mut self.0)
+        }
     }
 
     /// What the scanner makes of `text`, or `None`, checked against serde_json's own reading.
-    fn scan(text: &str) -> Option<(Vec<Json>, serde_json::Map<String, Json>)> {
-        let scanned = scan_object(text, &index())
-            .map(|fields| (fields.slots.into_iter().map(Raw::into_json).collect::<Vec<_>>(), fields.extra));
+    fn scan(text: &str) -> Option<serde_json::Map<String, Json>> {
+        let mut row = Collected::default();
+        let scanned = scan_object(text, &mut row).map(|()| row.0);
         let parsed = serde_json::from_str::<Json>(text).ok().filter(Json::is_object);
         assert_eq!(scanned.is_some(), parsed.is_some(), "scanner and serde_json disagree on validity of {text}");
-        if let (Some((slots, extra)), Some(Json::Object(map))) = (&scanned, parsed) {
-            for (name, value) in ["A", "B", "C"].iter().zip(slots) {
-                assert_eq!(map.get(*name).unwrap_or(&Json::Null), value, "{name} of {text}");
-            }
-            for (name, value) in extra {
-                assert_eq!(map.get(name), Some(value), "{name} of {text}");
-            }
+        if let (Some(fields), Some(Json::Object(map))) = (&scanned, parsed) {
+            assert_eq!(fields, &map, "{text}");
         }
         scanned
     }
 
     #[test]
-    fn fields_are_placed_by_column_and_the_rest_kept() {
-        let (slots, extra) = scan(r#" { "B": "x", "A": -12, "Z": [1, {"k": true}], "C": null } "#).unwrap();
-        assert_eq!(slots, [Json::from(-12), Json::from("x"), Json::Null]);
-        assert_eq!(extra.get("Z"), Some(&serde_json::json!([1, {"k": true}])));
-        assert!(scan("{}").is_some());
+    fn every_field_is_put_as_serde_json_reads_it() {
+        let fields = scan(r#" { "B": "x", "A": -12, "Z": [1, {"k": true}], "C": null } "#).unwrap();
+        assert_eq!(fields.len(), 4);
+        assert_eq!((&fields["A"], &fields["B"], &fields["C"]), (&Json::from(-12), &Json::from("x"), &Json::Null));
+        assert_eq!(fields["Z"], serde_json::json!([1, {"k": true}]));
+        assert_eq!(scan("{}").map(|fields| fields.len()), Some(0));
     }
 
     #[test]
@@ -347,8 +391,7 @@ mod tests {
         ] {
             assert!(scan(text).is_some(), "{text}");
         }
-        let (slots, _) = scan(r#"{"A": "a\\b"}"#).unwrap();
-        assert_eq!(slots[0], Json::from("a\\b"));
+        assert_eq!(scan(r#"{"A": "a\\b"}"#).unwrap()["A"], Json::from("a\\b"));
     }
 
     /// The word-at-a-time search finds what a byte-by-byte one finds, wherever it lies.
@@ -374,8 +417,10 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_kind() {
-        let (slots, _) = scan(r#"{"A": 18446744073709551615, "B": 1.5e3, "C": 9223372036854775807}"#).unwrap();
-        assert_eq!(slots, [Json::from(u64::MAX), Json::from(1500.0), Json::from(i64::MAX)]);
+        let fields = scan(r#"{"A": 18446744073709551615, "B": 1.5e3, "C": 9223372036854775807}"#).unwrap();
+        assert_eq!(fields["A"], Json::from(u64::MAX));
+        assert_eq!(fields["B"], Json::from(1500.0));
+        assert_eq!(fields["C"], Json::from(i64::MAX));
         for text in [r#"{"A": 0}"#, r#"{"A": -0.0}"#, r#"{"A": 1E-2}"#, r#"{"A": 100000000000000000000}"#] {
             assert!(scan(text).is_some(), "{text}");
         }
@@ -383,15 +428,13 @@ mod tests {
 
     #[test]
     fn a_stream_record_is_read_to_its_properties() {
-        let columns = Arc::new(index());
-        let columns_of = |category: &str| (category == "AdvancedHunting-T").then(|| Arc::clone(&columns));
         let line = r#"{"time": "t", "tenantId": "x", "n": [1, {"a": "}"}], "category": "AdvancedHunting-T",
             "properties": {"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2, "D": null}}"#;
-        let record = scan_record(line, columns_of).expect("a record");
+        let mut tables = OneTable::default();
+        let record = scan_record(line, &mut tables).expect("a record");
         assert_eq!((record.category.as_ref(), record.tenant_id.as_deref()), ("AdvancedHunting-T", Some("x")));
-        let slots: Vec<Json> = record.fields.slots.into_iter().map(Raw::into_json).collect();
-        assert_eq!(slots, [Json::from("a \"}\" {"), serde_json::json!({"nested": {"deep": 1}}), Json::from(2)]);
-        assert_eq!(record.fields.extra.get("D"), Some(&Json::Null));
+        let expected = serde_json::json!({"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2, "D": null});
+        assert_eq!(Json::Object(tables.0.0), expected);
         for line in [
             r#"{"category": "AdvancedHunting-T"}"#,
             r#"{"properties": {"A": 1}, "category": "AdvancedHunting-T"}"#,
@@ -401,7 +444,7 @@ mod tests {
             r#"{"category": "AdvancedHunting-T", "properties": {"A": 1}} x"#,
             r#"{"category": "AdvancedHunting-T", "properties": {"A": "unterminated}}"#,
         ] {
-            assert!(scan_record(line, columns_of).is_none(), "{line}");
+            assert!(scan_record(line, &mut OneTable::default()).is_none(), "{line}");
         }
     }
 

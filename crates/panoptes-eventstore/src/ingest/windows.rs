@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::columns::parse_time;
+use super::time::parse_time;
 
 /// One Windows event, whatever shape it came in.
 #[derive(Debug, Clone)]

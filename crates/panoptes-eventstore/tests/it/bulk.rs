@@ -33,25 +33,69 @@ async fn a_bulk_load_is_invisible_until_committed_and_then_durable() {
 
 #[tokio::test]
 async fn an_import_writes_each_day_as_one_sorted_run() {
-    use datafusion::arrow::array::AsArray;
-    use datafusion::arrow::datatypes::Int64Type;
-    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let dir = tempfile::tempdir().expect("temp dir");
     // However small the flush size: the caller holds the rows already.
     let store = EventStore::open(dir.path(), StoreConfig { flush_rows: 1, ..StoreConfig::default() }).expect("opens").0;
     let rows = process_rows(&[(1, 2 * HOUR), (2, 0), (3, HOUR)], "d1");
     let files = store.import(&scope("contoso"), &[("DeviceProcessEvents", rows)]).expect("imports");
     assert_eq!(files.len(), 1);
-    let file = std::fs::File::open(dir.path().join(&files[0].path)).expect("file");
+    let (row_groups, order) = report_ids_in_file(&dir.path().join(&files[0].path));
+    assert_eq!(row_groups, 1, "one row group");
+    assert_eq!(order, [2, 3, 1], "in time order");
+}
+
+/// Rows already in time order are written as they lie and scattered ones gathered: either
+/// way the file is in time order, and long command lines carry no min/max statistics.
+#[tokio::test]
+async fn runs_in_time_order_and_scattered_rows_are_written_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let second = 1_000_000_000;
+    let run = |from: i64| -> Vec<(i64, i64)> { (from..from + 300).map(|i| (i, i * second)).collect() };
+    // Two devices' events interleave in time: 1000, 1001 from `odd`, 1002, 1003 from `even`...
+    let interleaved = |parity: i64| -> Vec<(i64, i64)> {
+        (1000..1020).filter(|i| i % 2 == parity).map(|i| (i, (300 + i - 1000) * second)).collect()
+    };
+    let batches = [
+        ("DeviceProcessEvents", process_rows(&interleaved(1), "odd")),
+        ("DeviceProcessEvents", process_rows(&run(0), "first")),
+        ("DeviceProcessEvents", process_rows(&run(2000), "last")),
+        ("DeviceProcessEvents", process_rows(&interleaved(0), "even")),
+    ];
+    let files = store.import(&scope("contoso"), &batches).expect("imports");
+    assert_eq!(files.len(), 1, "one day");
+    let path = dir.path().join(&files[0].path);
+    let (_, order) = report_ids_in_file(&path);
+    let expected: Vec<i64> = (0..300).chain(1000..1020).chain(2000..2300).collect();
+    assert_eq!(order, expected);
+    let reader =
+        datafusion::parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&path).expect("file"))
+            .expect("parquet");
+    let metadata = datafusion::parquet::file::reader::FileReader::metadata(&reader);
+    let statistics = |name: &str| {
+        let columns = metadata.file_metadata().schema_descr().columns().to_vec();
+        let index = columns.iter().position(|c| c.name() == name).expect("column");
+        metadata.row_group(0).column(index).statistics().is_some()
+    };
+    assert!(statistics("Timestamp") && statistics("DeviceName"));
+    assert!(!statistics("ProcessCommandLine"), "free text has no min/max");
+}
+
+/// The row groups of a data file and its ReportIds in file order.
+fn report_ids_in_file(path: &std::path::Path) -> (usize, Vec<i64>) {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = std::fs::File::open(path).expect("file");
     let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet");
-    assert_eq!(reader.metadata().num_row_groups(), 1, "one row group");
+    let row_groups = reader.metadata().num_row_groups();
     let mut order = Vec::new();
     for batch in reader.build().expect("reader") {
         let batch = batch.expect("batch");
         let ids = batch.column_by_name("ReportId").expect("ReportId").as_primitive::<Int64Type>().clone();
         order.extend(ids.values().iter().copied());
     }
-    assert_eq!(order, [2, 3, 1], "in time order");
+    (row_groups, order)
 }
 
 #[tokio::test]

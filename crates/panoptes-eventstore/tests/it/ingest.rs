@@ -56,15 +56,20 @@ fn streaming_records_route_by_category_coerce_leniently_and_check_the_tenant() {
     assert_eq!(converted.errors[0].position, "document, record 3");
 }
 
-/// The line fast path (no JSON tree per record) must store exactly what the general record
-/// path stores, and refuse the same records with the same words.
+/// The line fast path (no JSON tree per record, fields stored as they are read) must store
+/// exactly what the general record path stores, and refuse the same records with the same
+/// words: rows refused halfway, fields given twice and broken lines leave no trace.
 #[test]
 fn the_line_fast_path_matches_the_record_path() {
-    let native = r#"{"Timestamp":"2024-01-15T10:00:00.1234567Z","DeviceName":"ws1","ReportId":1,"ProcessCommandLine":"\"C:\\Windows\\cmd.exe\" /c \u00e9cho","Extra":{"a":[1,2]}}
+    let native = r#"{"Timestamp":"2024-01-15T10:00:00.1234567Z","DeviceName":"ws1","ReportId":1,"FolderPath":"C:\\Windows","ProcessCommandLine":"\"C:\\Windows\\cmd.exe\" /c \u00e9cho","Extra":{"a":[1,2]}}
 {"DeviceName":"ws2","ReportId":2,"AdditionalFields":"{\"x\":1}","ProcessId":4294967296}
 {"DeviceName":"ws3","ReportId":3.5}
 [1,2]
 {"ReportId":4,"DeviceName":null,"InitiatingProcessAccountUpn":"a@b","ProcessTokenElevation":"TokenElevationTypeFull"}
+{"DeviceName":"twice","ReportId":5,"FileName":"a.exe","ReportId":6}
+{"DeviceName":"half-refused","FileName":"b.exe","ReportId":7,"ProcessId":"eight","FolderPath":"C:\\x"}
+{"DeviceName":"broken","FileName":"c.exe","ReportId":9,
+{"DeviceName":"after","ReportId":10,"Timestamp":null}
 "#;
     let stream = r#"{"time":"t","tenantId":"ext-1","category":"AdvancedHunting-DeviceNetworkEvents","properties":{"Timestamp":"2024-01-15T10:00:00Z","RemotePort":"443","LocalPort":"","RemoteIP":"10.0.0.5","Unknown":true}}
 {"category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":"x"},"tenantId":"ext-1"}
@@ -72,6 +77,10 @@ fn the_line_fast_path_matches_the_record_path() {
 {"properties":{"ReportId":"9","DeviceName":"late-category"},"category":"AdvancedHunting-DeviceProcessEvents"}
 {"records":[{"category":"AdvancedHunting-DeviceEvents","properties":{"ActionType":"x"}}]}
 {"category":"AdvancedHunting-NoSuchTable","properties":{}}
+{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":11,"DeviceName":"tenant-after"},"tenantId":"other"}
+{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":12,"DeviceName":"broken-after"},"tenantId":}
+{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":13,"ReportId":"14"},"tenantId":"ext-1"}
+{"category":"AdvancedHunting-DeviceProcessEvents","properties":{"ReportId":15,"DeviceName":"last"},"tenantId":"ext-1"}
 "#;
     for (text, format, table) in [(native, Format::Native, Some("DeviceProcessEvents")), (stream, Format::Auto, None)] {
         let options = options(format, table);
@@ -85,6 +94,8 @@ fn the_line_fast_path_matches_the_record_path() {
             assert_eq!(b1, b2, "{t1} differs");
         }
         assert!(fast.accepted >= 2 && !fast.errors.is_empty(), "the inputs exercise both outcomes");
+        let stored: usize = fast.batches.iter().map(|(_, batch)| batch.num_rows()).sum();
+        assert_eq!(stored, fast.accepted, "only accepted rows are stored");
     }
 }
 
@@ -95,4 +106,21 @@ fn chunk_positions_count_from_the_chunk_start() {
         convert_text(text, 40_001, &options(Format::Native, Some("DeviceProcessEvents"))).expect("converts");
     let positions: Vec<&str> = converted.errors.iter().map(|e| e.position.as_str()).collect();
     assert_eq!(positions, ["line 40002", "line 40003"]);
+}
+
+/// Values read in one pass: a field given twice keeps its last value (as JSON readers do),
+/// and each unescaped value is stored before the next one is read.
+#[test]
+fn fields_read_in_one_pass_keep_their_values() {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+    let text = r#"{"DeviceName":"twice","ReportId":5,"ReportId":6,"FolderPath":"C:\\a\\b","ProcessCommandLine":"x \"y\""}
+"#;
+    let converted = convert_text(text, 1, &options(Format::Native, Some("DeviceProcessEvents"))).expect("converts");
+    assert_eq!((converted.accepted, converted.errors.len()), (1, 0), "{:?}", converted.errors);
+    let batch = &converted.batches[0].1;
+    let column = |name: &str| batch.column(batch.schema().index_of(name).expect("column")).clone();
+    assert_eq!(column("ReportId").as_primitive::<Int64Type>().value(0), 6);
+    assert_eq!(column("FolderPath").as_string::<i32>().value(0), r"C:\a\b");
+    assert_eq!(column("ProcessCommandLine").as_string::<i32>().value(0), r#"x "y""#);
 }
