@@ -22,6 +22,7 @@ mod federation;
 mod hunting;
 mod hunting_schema;
 mod incidents;
+mod ingest;
 mod ledger;
 mod odata;
 mod oidc_flows;
@@ -55,14 +56,17 @@ pub use federation::{DiscoveredProvider, FederatedIdentity, NewIdentityProvider,
 pub use hunting::{HuntMode, HuntPart, HuntRequest, HuntResponse, HuntStream};
 pub use hunting_schema::{QueryCheck, QueryDiagnosticView, SchemaColumnView, SchemaTableView};
 pub use incidents::{BulkResult, IncidentView, Page};
+pub use ingest::{IngestError, IngestReport, IngestRequest};
 pub use odata::ListOptions;
+/// The input layouts an ingest takes.
+pub use panoptes_eventstore::ingest::Format as IngestFormat;
 pub use queue::QueueScope;
 pub use roles::RoleView;
 pub use saved_queries::{NewSavedQuery, SavedQueryView};
 pub use scheduler::DetectionConfig;
 pub use secrets::SecretBox;
 pub use setup::{DemoPerson, bootstrap_instance, seed_demo};
-pub use tenancy::{NewTenant, TenantView};
+pub use tenancy::{NewTenant, TenantChanges, TenantView};
 pub use triage::TriageChanges;
 
 /// Security settings of the instance.

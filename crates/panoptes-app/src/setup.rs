@@ -37,6 +37,7 @@ pub async fn bootstrap_instance(app: &App, provider: &str, username: &str, passw
         status: "active".into(),
         retention_days: 30,
         created_ns: now,
+        external_tenant_id: None,
     };
     let user = User {
         id: new_id(),
@@ -77,6 +78,7 @@ pub async fn seed_demo(app: &App, admin: &Caller, customers: &[(TenantId, String
             status: "active".into(),
             retention_days: 30,
             created_ns: now,
+            external_tenant_id: None,
         };
         panoptes_db::insert_tenant(&mut tx, &tenant).await?;
         app.record(&mut tx, admin, id, "tenant.create", name, serde_json::json!({})).await?;

@@ -27,6 +27,21 @@ pub struct NewTenant {
     pub first_admin: Option<(String, String)>,
 }
 
+/// What changing a tenant may change; `None` leaves a property as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChanges {
+    /// Display name.
+    pub name: Option<String>,
+    /// Plan capabilities (instance administrators).
+    pub capabilities: Option<Vec<String>>,
+    /// `active` or `suspended` (instance administrators).
+    pub status: Option<String>,
+    /// Days of events kept.
+    pub retention_days: Option<i64>,
+    /// The tenant's id at its telemetry source; empty clears it.
+    pub external_tenant_id: Option<String>,
+}
+
 /// One tenant as a principal sees it in its multi-tenant view.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,6 +97,7 @@ impl App {
             status: "active".into(),
             retention_days: new.retention_days.clamp(1, 3650),
             created_ns: self.now_ns(),
+            external_tenant_id: None,
         };
         let first_admin = match &new.first_admin {
             Some((username, password)) => Some((username.trim().to_string(), crate::auth::hash_password(password)?)),
@@ -144,17 +160,10 @@ impl App {
         panoptes_db::tenant(&mut conn, id).await.map_err(|_| AppError::NotFound(format!("tenant {id}")))
     }
 
-    /// Renames a tenant or changes its plan, status or retention. The plan and status are the
-    /// instance's to set; a tenant's own `settings.manage` may rename and set retention.
-    pub async fn update_tenant(
-        &self,
-        caller: &Caller,
-        id: &TenantId,
-        name: Option<String>,
-        capabilities: Option<Vec<String>>,
-        status: Option<String>,
-        retention_days: Option<i64>,
-    ) -> Result<Tenant> {
+    /// Renames a tenant or changes its plan, status, retention or external id. The plan and
+    /// status are the instance's to set; a tenant's own `settings.manage` may set the rest.
+    pub async fn update_tenant(&self, caller: &Caller, id: &TenantId, changes: TenantChanges) -> Result<Tenant> {
+        let TenantChanges { name, capabilities, status, retention_days, external_tenant_id } = changes;
         let mut tenant = self.tenant(caller, id).await?;
         if capabilities.is_some() || status.is_some() {
             Self::require_instance_admin(caller)?;
@@ -177,10 +186,14 @@ impl App {
         if let Some(days) = retention_days {
             tenant.retention_days = days.clamp(1, 3650);
         }
+        if let Some(external) = external_tenant_id {
+            let external = external.trim();
+            tenant.external_tenant_id = (!external.is_empty()).then(|| external.to_string());
+        }
         let mut tx = self.db.begin().await?;
         panoptes_db::update_tenant(&mut tx, &tenant).await?;
-        let detail =
-            serde_json::json!({"name": tenant.name, "capabilities": tenant.capabilities, "status": tenant.status});
+        let detail = serde_json::json!({"name": tenant.name, "capabilities": tenant.capabilities,
+            "status": tenant.status, "externalTenantId": tenant.external_tenant_id});
         self.record(&mut tx, caller, id, "tenant.update", id.as_str(), detail).await?;
         tx.commit().await.map_err(panoptes_db::DbError::from)?;
         Ok(tenant)

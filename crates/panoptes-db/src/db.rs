@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "0005_incidents.sql", include_str!("../migrations/0005_incidents.sql")),
     (6, "0006_oidc_flows.sql", include_str!("../migrations/0006_oidc_flows.sql")),
     (7, "0007_provider_domains.sql", include_str!("../migrations/0007_provider_domains.sql")),
+    (8, "0008_external_tenant_id.sql", include_str!("../migrations/0008_external_tenant_id.sql")),
 ];
 
 /// The operational store.

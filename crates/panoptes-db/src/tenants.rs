@@ -19,6 +19,8 @@ pub struct Tenant {
     pub retention_days: i64,
     /// When it was created (Unix ns).
     pub created_ns: i64,
+    /// Its id at its telemetry source (the `tenantId` streamed Defender records carry).
+    pub external_tenant_id: Option<String>,
 }
 
 impl Tenant {
@@ -28,7 +30,7 @@ impl Tenant {
     }
 }
 
-const COLUMNS: &str = "id, name, capabilities, status, retention_days, created_ns";
+const COLUMNS: &str = "id, name, capabilities, status, retention_days, created_ns, external_tenant_id";
 
 fn from_row(row: &AnyRow) -> Result<Tenant> {
     let capabilities: String = row.try_get("capabilities")?;
@@ -39,14 +41,15 @@ fn from_row(row: &AnyRow) -> Result<Tenant> {
         status: row.try_get("status")?,
         retention_days: row.try_get("retention_days")?,
         created_ns: row.try_get("created_ns")?,
+        external_tenant_id: row.try_get("external_tenant_id")?,
     })
 }
 
 /// Adds a tenant (instance administration).
 pub async fn insert_tenant(conn: &mut Conn, tenant: &Tenant) -> Result<()> {
     sqlx::query(
-        "INSERT INTO tenants (id, tenant_id, name, capabilities, status, retention_days, created_ns) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO tenants (id, tenant_id, name, capabilities, status, retention_days, created_ns, \
+         external_tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(tenant.id.as_str())
     .bind(tenant.id.as_str())
@@ -55,22 +58,26 @@ pub async fn insert_tenant(conn: &mut Conn, tenant: &Tenant) -> Result<()> {
     .bind(&tenant.status)
     .bind(tenant.retention_days)
     .bind(tenant.created_ns)
+    .bind(tenant.external_tenant_id.as_deref())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Writes a tenant's name, plan, status and retention.
+/// Writes a tenant's name, plan, status, retention and external id.
 pub async fn update_tenant(conn: &mut Conn, tenant: &Tenant) -> Result<()> {
-    let done =
-        sqlx::query("UPDATE tenants SET name = $1, capabilities = $2, status = $3, retention_days = $4 WHERE id = $5")
-            .bind(&tenant.name)
-            .bind(tenant.capabilities.join(","))
-            .bind(&tenant.status)
-            .bind(tenant.retention_days)
-            .bind(tenant.id.as_str())
-            .execute(conn)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE tenants SET name = $1, capabilities = $2, status = $3, retention_days = $4, \
+         external_tenant_id = $5 WHERE id = $6",
+    )
+    .bind(&tenant.name)
+    .bind(tenant.capabilities.join(","))
+    .bind(&tenant.status)
+    .bind(tenant.retention_days)
+    .bind(tenant.external_tenant_id.as_deref())
+    .bind(tenant.id.as_str())
+    .execute(conn)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound(format!("tenant {}", tenant.id)));
     }

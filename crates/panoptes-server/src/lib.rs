@@ -32,6 +32,8 @@ pub use openapi::{ROUTES, openapi_document};
 pub struct ServerConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest telemetry submission (`POST /api/v1/ingest`), in bytes.
+    pub max_ingest_bytes: usize,
     /// Requests per principal per minute.
     pub requests_per_minute: u32,
     /// Sign-in attempts per source per minute.
@@ -46,6 +48,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1 << 20,
+            max_ingest_bytes: 64 << 20,
             requests_per_minute: 1200,
             sign_ins_per_minute: 30,
             secure_cookies: false,

@@ -87,6 +87,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/tenants/{tenantId}/audit/verify", "audit", "Check a tenant's ledger hash chain"),
     (
         "post",
+        "/api/v1/ingest",
+        "ingest",
+        "Submit telemetry (native NDJSON with `table`, Defender streaming-API records, Windows events) to the one tenant the credential may write to (`tenantId` to choose); answers once the accepted records are durable",
+    ),
+    (
+        "post",
         "/api/v1/security/runHuntingQuery",
         "hunting",
         "Run a KQL hunting query across tenants; with `Accept: application/x-ndjson` the answer streams as lines (schema, one per row, tenant status last)",

@@ -44,6 +44,7 @@ fn tenant(id: &str) -> Tenant {
         status: "active".into(),
         retention_days: 30,
         created_ns: 1,
+        external_tenant_id: None,
     }
 }
 

@@ -19,7 +19,7 @@ fn user(id: &str, tenant: &str) -> User {
 #[tokio::test]
 async fn tenants_are_created_renamed_and_deleted_with_their_rows() {
     for (db, _dir) in backends().await {
-        assert_eq!(db.migrations().await.expect("migrations"), vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(db.migrations().await.expect("migrations"), vec![1, 2, 3, 4, 5, 6, 7, 8]);
         with_tenants(&db, &["a", "b"]).await;
         let mut conn = db.conn().await.expect("conn");
         let duplicate = panoptes_db::insert_tenant(&mut conn, &Tenant { id: TenantId::new("c"), ..tenant("a") }).await;
@@ -27,9 +27,11 @@ async fn tenants_are_created_renamed_and_deleted_with_their_rows() {
         let mut a = panoptes_db::tenant(&mut conn, &TenantId::new("a")).await.expect("a");
         a.name = "Contoso".into();
         a.capabilities.push("vulnerabilityManagement".into());
+        a.external_tenant_id = Some("6f1c2a4e-entra".into());
         panoptes_db::update_tenant(&mut conn, &a).await.expect("update");
         let a = panoptes_db::tenant(&mut conn, &TenantId::new("a")).await.expect("a");
         assert_eq!(a.name, "Contoso");
+        assert_eq!(a.external_tenant_id.as_deref(), Some("6f1c2a4e-entra"));
         assert!(a.has_capability("VulnerabilityManagement"));
         panoptes_db::insert_user(&mut conn, &user("u1", "a"), 1).await.expect("user");
         panoptes_db::insert_user(&mut conn, &user("u2", "b"), 1).await.expect("user");

@@ -5,6 +5,7 @@ mod directory;
 mod federation;
 mod hunting;
 mod incidents;
+mod ingest;
 mod roles;
 mod saved_queries;
 mod session;
@@ -84,6 +85,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/security/rules/detectionRules/{id}/run", post(detection_rules::run))
         .route("/api/v1/security/rules/detectionRules/{id}/runs", get(detection_rules::runs))
+        .route("/api/v1/ingest", post(ingest::ingest))
         .route("/api/v1/openapi.json", get(|| async { Json(crate::openapi_document()) }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ready" }))

@@ -1,6 +1,6 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use panoptes_app::NewTenant;
+use panoptes_app::{NewTenant, TenantChanges};
 use panoptes_db::Tenant;
 use panoptes_domain::TenantId;
 use serde::Deserialize;
@@ -18,6 +18,7 @@ pub(super) fn tenant_json(t: &Tenant) -> Json_ {
         "capabilities": t.capabilities,
         "status": t.status,
         "retentionDays": t.retention_days,
+        "externalTenantId": t.external_tenant_id,
     })
 }
 
@@ -75,6 +76,7 @@ pub(super) struct UpdateTenant {
     capabilities: Option<Vec<String>>,
     status: Option<String>,
     retention_days: Option<i64>,
+    external_tenant_id: Option<String>,
 }
 
 pub(super) async fn update_tenant(
@@ -89,10 +91,13 @@ pub(super) async fn update_tenant(
         .update_tenant(
             &caller,
             &TenantId::new(tenant_id),
-            body.display_name,
-            body.capabilities,
-            body.status,
-            body.retention_days,
+            TenantChanges {
+                name: body.display_name,
+                capabilities: body.capabilities,
+                status: body.status,
+                retention_days: body.retention_days,
+                external_tenant_id: body.external_tenant_id,
+            },
         )
         .await
         .map_err(fail(&id.0))?;

@@ -7,6 +7,7 @@ mod console;
 mod cross_tenant;
 mod detections;
 mod discovery;
+mod ingest;
 mod isolation;
 mod oidc;
 mod roles;
@@ -132,6 +133,25 @@ impl Client {
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let body =
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Answer { status, body, headers }
+    }
+
+    /// Posts a text body (NDJSON telemetry) as it is.
+    async fn post_text(&self, path: &str, text: &str) -> Answer {
+        let mut request =
+            Request::builder().method("POST").uri(path).header(header::CONTENT_TYPE, "application/x-ndjson");
+        if let Some(token) = &self.bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let (Some(cookie), Some(csrf)) = (&self.cookie, &self.csrf) {
+            request = request.header(header::COOKIE, cookie).header("x-csrf-token", csrf);
+        }
+        let response = self.router.clone().oneshot(request.body(Body::from(text.to_string())).expect("request"));
+        let response = response.await.expect("response");
+        let (status, headers) = (response.status(), response.headers().clone());
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let body =
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));

@@ -27,6 +27,8 @@ pub(crate) struct ServeFile {
     pub(crate) provider: Option<String>,
     /// Largest request body, bytes.
     pub(crate) max_body_bytes: Option<usize>,
+    /// Largest telemetry submission over the API, bytes.
+    pub(crate) max_ingest_bytes: Option<usize>,
     /// Requests per principal per minute.
     pub(crate) requests_per_minute: Option<u32>,
     /// Sign-in attempts per source address per minute.
@@ -51,6 +53,7 @@ impl ServeFile {
         let defaults = ServerConfig::default();
         ServerConfig {
             max_body_bytes: self.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+            max_ingest_bytes: self.max_ingest_bytes.unwrap_or(defaults.max_ingest_bytes),
             requests_per_minute: self.requests_per_minute.unwrap_or(defaults.requests_per_minute),
             sign_ins_per_minute: self.sign_ins_per_minute.unwrap_or(defaults.sign_ins_per_minute),
             secure_cookies: secure_cookies || self.secure_cookies.unwrap_or(false),
