@@ -115,3 +115,31 @@ async fn a_collector_pushes_telemetry_into_its_own_tenant_only() {
     let bad_format = collector.post_text("/api/v1/ingest?format=xml", &body).await;
     assert_eq!(bad_format.status, StatusCode::BAD_REQUEST, "{}", bad_format.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submissions_have_their_own_size_limit_and_an_oversize_one_stores_nothing() {
+    let mut instance = instance().await;
+    let config = panoptes_server::ServerConfig {
+        max_body_bytes: 1024,
+        max_ingest_bytes: 4096,
+        ..panoptes_server::ServerConfig::default()
+    };
+    instance.router = panoptes_server::router(instance.app.clone(), config);
+    let admin = Client::sign_in(&instance.router, "admin@provider", ADMIN_PASSWORD).await;
+    let (_, a_admin) = tenant_with_events(&instance, &admin, "alpha", &[]).await;
+    let lines = |prefix: &str, count: usize| -> String {
+        (0..count).map(|i| process(&format!("{prefix}{i}.exe"))).collect::<Vec<_>>().join("\n")
+    };
+    // Over the API's general limit, under the ingest limit: taken.
+    let body = lines("fits", 20);
+    assert!(body.len() > 1024 && body.len() < 4096, "{}", body.len());
+    let answer = a_admin.post_text("/api/v1/ingest?table=DeviceProcessEvents", &body).await;
+    assert_eq!((answer.status, answer.body["accepted"].as_u64()), (StatusCode::OK, Some(20)), "{}", answer.body);
+    // Over the ingest limit: refused whole, with the fix named.
+    let body = lines("toolarge", 60);
+    let answer = a_admin.post_text("/api/v1/ingest?table=DeviceProcessEvents", &body).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert!(answer.body.to_string().contains("smaller parts"), "{}", answer.body);
+    assert!(found(&a_admin, &["toolarge0.exe"]).await.is_empty());
+    assert_eq!(found(&a_admin, &["fits0.exe", "fits19.exe"]).await, ["fits0.exe", "fits19.exe"]);
+}
