@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use panoptes_app::{Caller, NewTenant, NewUser};
+use panoptes_app::{Caller, NewTenant, NewUser, TenantChanges};
 use panoptes_domain::TenantId;
 
 use super::serve::{Instance, open};
@@ -56,6 +56,23 @@ pub(crate) enum TenantCommand {
         /// First administrator's password.
         #[arg(long)]
         admin_password: Option<String>,
+    },
+    /// Change a tenant's name, retention, status or external (Entra) tenant id.
+    Update {
+        /// The tenant's id.
+        id: String,
+        /// New display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Days of events kept.
+        #[arg(long)]
+        retention_days: Option<i64>,
+        /// `active` or `suspended` (instance administrators).
+        #[arg(long)]
+        status: Option<String>,
+        /// The tenant id streamed Defender records carry; "" clears it.
+        #[arg(long)]
+        external_tenant_id: Option<String>,
     },
     /// Delete a tenant and all its data.
     Delete {
@@ -154,6 +171,15 @@ pub(crate) fn run_tenant(args: AdminArgs, command: TenantCommand) -> anyhow::Res
             let new = NewTenant { name, capabilities, retention_days, first_admin };
             let tenant = instance.http.block_on(app.create_tenant(&caller, new))?;
             println!("created tenant {} ({})", tenant.id, tenant.name);
+        }
+        TenantCommand::Update { id, name, retention_days, status, external_tenant_id } => {
+            let changes = TenantChanges { name, capabilities: None, status, retention_days, external_tenant_id };
+            let tenant = instance.http.block_on(app.update_tenant(&caller, &TenantId::new(id), changes))?;
+            let external = tenant.external_tenant_id.as_deref().unwrap_or("-");
+            println!(
+                "{}\t{}\t{}\tretention {} days\texternal id {external}",
+                tenant.id, tenant.name, tenant.status, tenant.retention_days
+            );
         }
         TenantCommand::Delete { id, confirm } => {
             let rows = instance.http.block_on(app.delete_tenant(&caller, &TenantId::new(id.clone()), &confirm))?;

@@ -121,6 +121,18 @@ fn tenant_user_and_token_commands_administer_an_instance_through_its_use_cases()
         "analyst",
     ]);
     assert!(user.status.success(), "{}", String::from_utf8_lossy(&user.stderr));
+    let entra = "8d3f6c1a-0b7e-4f0e-9c43-5c2d2b9f1e77";
+    let updated = boss(&["tenant", "update", &id, "--external-tenant-id", entra, "--retention-days", "90"]);
+    let text = String::from_utf8_lossy(&updated.stdout);
+    assert!(text.contains(&format!("external id {entra}")) && text.contains("retention 90 days"), "{text}");
+    let ann = panoptes(
+        &["tenant", "--data", data, "--as", "ann@contoso", "--as-password", "ann-password-12"]
+            .into_iter()
+            .chain(["update", id.as_str(), "--retention-days", "1"])
+            .collect::<Vec<_>>(),
+    );
+    let refusal = String::from_utf8_lossy(&ann.stderr);
+    assert!(!ann.status.success() && refusal.contains("settings.manage"), "an analyst may not: {refusal}");
     let token = boss(&["token", "issue", "--scopes", "securityData.read", "--days", "7"]);
     let text = String::from_utf8_lossy(&token.stdout);
     assert!(token.status.success() && text.contains("pnp_"), "{text}");
