@@ -132,30 +132,71 @@ pub(super) fn json_kind(value: &Json) -> &'static str {
     }
 }
 
-/// Columns tried after the guess before the hash lookup.
+/// Columns tried after the previous field's before the hash lookup.
 const LOOK_AHEAD: usize = 6;
 
-/// Column positions by name, with a guess: inputs usually list fields in schema order, so the
-/// column after the last one matched is tried first and the hash lookup is mostly skipped.
+/// Column positions by name, with guesses: a producer writes its fields in the same order line
+/// after line, so the column the n-th field of the last row went to is tried first; then the
+/// columns after the previous field's (inputs often follow the schema); the hash lookup last.
 #[derive(Debug, Clone)]
 pub(super) struct ColumnIndex {
     names: Vec<String>,
     by_name: HashMap<String, usize>,
+    /// Per field position in a row, the column it went to last time.
+    layout: Vec<usize>,
 }
 
 impl ColumnIndex {
     pub(super) fn new(names: Vec<String>) -> Self {
         let by_name = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
-        Self { names, by_name }
+        Self { names, by_name, layout: Vec::new() }
     }
 
-    pub(super) fn find(&self, key: &str, guess: usize) -> Option<usize> {
+    /// The column of `key`, the `ordinal`-th field of its row; `after` is the column after the
+    /// previous field's.
+    pub(super) fn find(&mut self, key: &str, ordinal: usize, after: usize) -> Option<usize> {
+        if let Some(&learned) = self.layout.get(ordinal)
+            && self.names.get(learned).is_some_and(|name| name == key)
+        {
+            return Some(learned);
+        }
+        let found = self.look_up(key, after)?;
+        if ordinal < self.layout.len() {
+            self.layout[ordinal] = found;
+        } else if ordinal == self.layout.len() {
+            self.layout.push(found);
+        }
+        Some(found)
+    }
+
+    fn look_up(&self, key: &str, after: usize) -> Option<usize> {
         // A few columns ahead as well: inputs leave out null fields, so the next field present
         // is often a little further on. Comparing names is cheaper than hashing the key.
-        let mut ahead = self.names.get(guess..).unwrap_or_default().iter().take(LOOK_AHEAD);
+        let mut ahead = self.names.get(after..).unwrap_or_default().iter().take(LOOK_AHEAD);
         match ahead.position(|name| name == key) {
-            Some(offset) => Some(guess + offset),
+            Some(offset) => Some(after + offset),
             None => self.by_name.get(key).copied(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColumnIndex;
+
+    #[test]
+    fn columns_are_found_in_any_order_and_a_producers_layout_is_learned() {
+        let mut index = ColumnIndex::new(["A", "B", "C", "D"].map(String::from).to_vec());
+        // A producer that writes C, A, D: found the first time, then straight from the layout.
+        for _ in 0..2 {
+            assert_eq!(
+                [index.find("C", 0, 0), index.find("A", 1, 3), index.find("D", 2, 1)],
+                [Some(2), Some(0), Some(3)]
+            );
+        }
+        assert_eq!(index.layout, [2, 0, 3]);
+        // A row that leaves A out misses the learned guesses and is still placed right.
+        assert_eq!([index.find("C", 0, 0), index.find("D", 1, 3), index.find("Z", 2, 4)], [Some(2), Some(3), None]);
+        assert_eq!(index.layout, [2, 3, 3], "the new layout is learned; an unknown field leaves it");
     }
 }

@@ -93,10 +93,10 @@ enum Role {
 struct OpenRow {
     /// Per column: what the row has put there so far.
     slots: Vec<Slot>,
-    /// Whether any field has been put.
-    started: bool,
-    /// The column looked at first for the next field.
-    guess: usize,
+    /// Fields put so far.
+    fields: usize,
+    /// The column after the last field's.
+    after: usize,
     /// `AdditionalFields` as given, merged with `extra` when the row ends.
     additional: Option<Json>,
     extra: Map<String, Json>,
@@ -191,8 +191,8 @@ impl TableBuilder {
             });
         }
         self.rows += 1;
-        self.row.started = false;
-        self.row.guess = 0;
+        self.row.fields = 0;
+        self.row.after = 0;
         self.row.extra.clear();
         match self.row.error.take() {
             Some(error) => {
@@ -205,7 +205,7 @@ impl TableBuilder {
 
     /// Drops the row being put together, if any.
     pub(super) fn abandon_row(&mut self) {
-        if self.row.started && self.end_row(0).is_ok() {
+        if self.row.fields > 0 && self.end_row(0).is_ok() {
             self.refused.push(self.rows - 1);
         }
     }
@@ -241,12 +241,13 @@ impl Row for TableBuilder {
     /// `None` for a column given twice, which only the general path reads as JSON does.
     #[inline]
     fn put(&mut self, key: Cow<'_, str>, value: Raw<'_>) -> Option<()> {
-        self.row.started = true;
-        let Some(i) = self.index.find(&key, self.row.guess) else {
+        let ordinal = self.row.fields;
+        self.row.fields += 1;
+        let Some(i) = self.index.find(&key, ordinal, self.row.after) else {
             self.row.extra.insert(key.into_owned(), value.into_json());
             return Some(());
         };
-        self.row.guess = i + 1;
+        self.row.after = i + 1;
         if self.row.slots[i] != Slot::Empty {
             return None;
         }
