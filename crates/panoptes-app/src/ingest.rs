@@ -38,22 +38,7 @@ pub struct IngestReport {
     /// Records refused.
     pub refused: usize,
     /// The first refusals, each with where and why.
-    pub errors: Vec<IngestError>,
-}
-
-/// One refused record.
-#[derive(Debug, Clone, Serialize)]
-pub struct IngestError {
-    /// `line 12`, or `line 1, record 5` inside a `records` array.
-    pub position: String,
-    /// Why, and what would be accepted.
-    pub message: String,
-}
-
-impl From<RecordError> for IngestError {
-    fn from(error: RecordError) -> Self {
-        IngestError { position: error.position, message: error.message }
-    }
+    pub errors: Vec<RecordError>,
 }
 
 impl App {
@@ -66,10 +51,7 @@ impl App {
             None => self.only_ingest_tenant(caller)?,
         };
         let scope = self.authorize(caller, &tenant, Permission::IngestWrite, "tenant")?;
-        let record = {
-            let mut conn = self.db.conn().await?;
-            panoptes_db::tenant(&mut conn, &tenant).await.map_err(|_| AppError::NotFound(format!("tenant {tenant}")))?
-        };
+        let record = self.tenant(caller, &tenant).await?;
         if record.status != "active" {
             return Err(AppError::Conflict(format!("tenant {tenant} is {}: it takes no telemetry", record.status)));
         }
@@ -98,7 +80,7 @@ impl App {
             tenant_id: tenant,
             accepted,
             refused: errors.len(),
-            errors: errors.into_iter().take(LISTED_ERRORS).map(IngestError::from).collect(),
+            errors: errors.into_iter().take(LISTED_ERRORS).collect(),
         })
     }
 

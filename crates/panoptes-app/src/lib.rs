@@ -56,7 +56,7 @@ pub use federation::{DiscoveredProvider, FederatedIdentity, NewIdentityProvider,
 pub use hunting::{HuntMode, HuntPart, HuntRequest, HuntResponse, HuntStream};
 pub use hunting_schema::{QueryCheck, QueryDiagnosticView, SchemaColumnView, SchemaTableView};
 pub use incidents::{BulkResult, IncidentView, Page};
-pub use ingest::{IngestError, IngestReport, IngestRequest};
+pub use ingest::{IngestReport, IngestRequest};
 pub use odata::ListOptions;
 /// The input layouts an ingest takes.
 pub use panoptes_eventstore::ingest::Format as IngestFormat;

@@ -58,7 +58,7 @@ const FREE_TEXT_COLUMNS: &[&str] = &["ProcessCommandLine", "InitiatingProcessCom
 const WRITE_SLICE: usize = 8192;
 
 /// Consecutive rows of one batch that are written as they lie (a zero-copy slice) rather than
-/// gathered: input mostly arrives in time order, so most of a day is a few long runs.
+/// gathered: streamed input arrives roughly in time order, so its days are mostly long runs.
 const LONG_RUN: usize = 256;
 
 /// One UTC day of rows from a set of same-schema batches, in event-time order.

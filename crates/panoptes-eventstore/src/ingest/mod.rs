@@ -78,7 +78,7 @@ pub struct IngestOptions {
 }
 
 /// One refused record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RecordError {
     /// Where: `line 12`, or `line 1, record 5` inside a `records` array.
     pub position: String,

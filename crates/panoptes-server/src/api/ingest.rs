@@ -45,7 +45,7 @@ pub(super) async fn ingest(
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         bad(format!("the body is over {limit} bytes (or was cut off): send the telemetry in smaller parts"))
     })?;
-    let body = String::from_utf8(bytes.to_vec()).map_err(|e| {
+    let body = String::from_utf8(Vec::from(bytes)).map_err(|e| {
         bad(format!("the body is not UTF-8 text (byte {}): send NDJSON or JSON as UTF-8", e.utf8_error().valid_up_to()))
     })?;
     let request = IngestRequest {

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::{ADMIN_PASSWORD, Client, instance, tenant_with_events};
+use crate::{ADMIN_PASSWORD, Answer, Client, instance, tenant_with_events};
 
 /// A process event line for `DeviceProcessEvents`.
 fn process(file: &str) -> String {
@@ -16,6 +16,11 @@ fn streamed(tenant: &str, file: &str) -> String {
     json!({"time": "2026-11-19T11:00:01Z", "tenantId": tenant, "category": "AdvancedHunting-DeviceProcessEvents",
            "properties": {"Timestamp": "2026-11-19T11:00:00Z", "DeviceName": "streamed-pc", "FileName": file}})
     .to_string()
+}
+
+/// A submission's accepted and refused counts.
+fn counts(answer: &Answer) -> (Option<u64>, Option<u64>) {
+    (answer.body["accepted"].as_u64(), answer.body["refused"].as_u64())
 }
 
 /// The FileNames `client` finds for `files` in DeviceProcessEvents, sorted.
@@ -58,7 +63,7 @@ async fn a_collector_pushes_telemetry_into_its_own_tenant_only() {
     let body = [process("pushed.exe"), process("pushed2.exe"), r#"{"FileName": 5}"#.to_string()].join("\n");
     let answer = collector.post_text("/api/v1/ingest?table=DeviceProcessEvents", &body).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!((answer.body["accepted"].as_u64(), answer.body["refused"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(counts(&answer), (Some(2), Some(1)));
     assert_eq!(answer.body["tenantId"], a.as_str());
     assert_eq!(answer.body["errors"][0]["position"], "line 3");
     assert!(answer.body["errors"][0]["message"].as_str().unwrap_or_default().contains("FileName"), "{}", answer.body);
@@ -76,24 +81,14 @@ async fn a_collector_pushes_telemetry_into_its_own_tenant_only() {
     // Streamed records must name this tenant: its own id until an external id is set, then that.
     let records = [streamed(&a, "own-id.exe"), streamed(&b, "other-tenant.exe")].join("\n");
     let answer = collector.post_text("/api/v1/ingest", &records).await;
-    assert_eq!(
-        (answer.body["accepted"].as_u64(), answer.body["refused"].as_u64()),
-        (Some(1), Some(1)),
-        "{}",
-        answer.body
-    );
+    assert_eq!(counts(&answer), (Some(1), Some(1)), "{}", answer.body);
     assert!(answer.body["errors"][0]["message"].as_str().unwrap_or_default().contains("another tenant"));
     let entra = "8d3f6c1a-0b7e-4f0e-9c43-5c2d2b9f1e77";
     let set = a_admin.send("PATCH", &format!("/api/v1/tenants/{a}"), Some(json!({"externalTenantId": entra}))).await;
     assert_eq!((set.status, set.body["externalTenantId"].as_str()), (StatusCode::OK, Some(entra)), "{}", set.body);
     let records = [streamed(entra, "entra.exe"), streamed(&a, "old-id.exe")].join("\n");
     let answer = collector.post_text("/api/v1/ingest", &records).await;
-    assert_eq!(
-        (answer.body["accepted"].as_u64(), answer.body["refused"].as_u64()),
-        (Some(1), Some(1)),
-        "{}",
-        answer.body
-    );
+    assert_eq!(counts(&answer), (Some(1), Some(1)), "{}", answer.body);
     let stored = found(&a_admin, &["own-id.exe", "other-tenant.exe", "entra.exe", "old-id.exe"]).await;
     assert_eq!(stored, ["entra.exe", "own-id.exe"]);
     assert!(found(&b_admin, &["other-tenant.exe"]).await.is_empty());
@@ -101,12 +96,7 @@ async fn a_collector_pushes_telemetry_into_its_own_tenant_only() {
     // Strict: one bad record and nothing is stored.
     let body = [process("strict.exe"), "not json".to_string()].join("\n");
     let answer = collector.post_text("/api/v1/ingest?table=DeviceProcessEvents&strict=true", &body).await;
-    assert_eq!(
-        (answer.body["accepted"].as_u64(), answer.body["refused"].as_u64()),
-        (Some(0), Some(1)),
-        "{}",
-        answer.body
-    );
+    assert_eq!(counts(&answer), (Some(0), Some(1)), "{}", answer.body);
     assert!(found(&a_admin, &["strict.exe"]).await.is_empty());
 
     // Beta's administrator holds ingest.write only in beta: alpha is not found to it.
