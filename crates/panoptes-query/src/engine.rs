@@ -8,6 +8,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::execution::cache::cache_manager::{CacheManager, CacheManagerConfig};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use panoptes_domain::KqlType;
@@ -174,7 +175,7 @@ impl Engine {
     pub async fn explain(&self, query: &str, catalog: &dyn TableCatalog, now_ns: i64, analyze: bool) -> Result<String> {
         let planned = self.plan(query, catalog, now_ns)?;
         let runtime = self.caches.runtime(self.limits.memory_bytes)?;
-        let ctx = SessionContext::new_with_config_rt(session_config(), runtime);
+        let ctx = SessionContext::new_with_config_rt(session_config_for(&planned.plan), runtime);
         let frame = ctx.execute_logical_plan(planned.plan).await.map_err(execution_error)?;
         let batches =
             frame.explain(false, analyze).map_err(execution_error)?.collect().await.map_err(execution_error)?;
@@ -186,7 +187,7 @@ impl Engine {
     /// Runs a planned query.
     pub async fn run(&self, planned: PlannedQuery, options: &ExecuteOptions) -> Result<ResultTable> {
         let runtime = self.caches.runtime(self.limits.memory_bytes)?;
-        let ctx = SessionContext::new_with_config_rt(session_config(), runtime);
+        let ctx = SessionContext::new_with_config_rt(session_config_for(&planned.plan), runtime);
         let columns = planned.columns();
         let max_rows = self.limits.max_rows;
         let work = async {
@@ -243,6 +244,51 @@ pub(crate) fn session_config() -> SessionConfig {
     SessionConfig::new().with_target_partitions(cores).with_batch_size(8192)
 }
 
+/// In-memory rows (datatables, loaded tables) up to which a query runs on one partition.
+const SMALL_INPUT_ROWS: usize = 1 << 20;
+
+/// The settings for one plan. A plan that reads only small in-memory tables runs on one
+/// partition: its answer is then the same on every run (groups, distinct values and join rows
+/// in the order their input first gives them, as Kusto gives them on small inputs), and
+/// splitting a few rows across cores costs more than it saves.
+fn session_config_for(plan: &LogicalPlan) -> SessionConfig {
+    let config = session_config();
+    if in_memory_rows(plan).is_some_and(|rows| rows <= SMALL_INPUT_ROWS) {
+        config.with_target_partitions(1)
+    } else {
+        config
+    }
+}
+
+/// Rows of the plan's table scans when all of them are in-memory tables; `None` when any
+/// scan reads something else (the event store's files).
+fn in_memory_rows(plan: &LogicalPlan) -> Option<usize> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::datasource::source_as_provider;
+    let mut rows = Some(0usize);
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let table_rows = source_as_provider(&scan.source)
+                .ok()
+                .and_then(|provider| provider.downcast_ref::<MemTable>().and_then(mem_table_rows));
+            rows = rows.zip(table_rows).map(|(sum, n)| sum + n);
+            if rows.is_none() {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    rows
+}
+
+fn mem_table_rows(table: &MemTable) -> Option<usize> {
+    let mut rows = 0;
+    for partition in &table.batches {
+        rows += partition.try_read().ok()?.iter().map(RecordBatch::num_rows).sum::<usize>();
+    }
+    Some(rows)
+}
+
 impl Default for Engine {
     fn default() -> Self {
         Self::new(QueryLimits::default())
@@ -270,7 +316,7 @@ impl crate::plan::DataProbe for KeyProbe {
                 .with_memory_limit(self.memory_bytes, 1.0)
                 .build_arc()
                 .map_err(|e| e.to_string())?;
-            let ctx = SessionContext::new_with_config_rt(session_config(), env);
+            let ctx = SessionContext::new_with_config_rt(session_config_for(&plan), env);
             let work = async {
                 let frame = ctx.execute_logical_plan(plan).await?.limit(0, Some(limit))?;
                 frame.collect().await

@@ -5,3 +5,4 @@ mod data_driven;
 mod fixtures;
 mod hunt;
 mod limits;
+mod order;
