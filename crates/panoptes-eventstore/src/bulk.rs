@@ -2,8 +2,8 @@
 //! skipping the write-ahead log and the buffer. Used where the whole load is one unit of work
 //! (an input file, generated data): the rows are written once instead of twice, and the load is
 //! stored whole or not at all. A load writes one file per table and day: every `flush_rows`
-//! rows, each day's share is sorted by time and added to that day's file as a row group, so
-//! memory holds one flush whatever the size of the load. A crash before the commit leaves only
+//! rows, each day's share is sorted by time and added to that day's file, so memory holds one
+//! flush whatever the size of the load. A crash before the commit leaves only
 //! unlisted files, which [`EventStore::open`] removes; a load dropped without committing
 //! removes its own.
 

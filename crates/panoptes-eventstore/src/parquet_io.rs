@@ -57,6 +57,12 @@ const FREE_TEXT_COLUMNS: &[&str] = &["ProcessCommandLine", "InitiatingProcessCom
 /// and never materialises a whole partition (which cost fresh pages and peak memory).
 const WRITE_SLICE: usize = 8192;
 
+/// Rows of a row group made of several writes (each in time order) ...
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// ... and the memory its encoded pages and dictionaries may hold meanwhile, for each file a
+/// bulk load has open (one per day its input covers).
+const ROW_GROUP_MEMORY: usize = 16 << 20;
+
 /// Consecutive rows of one batch that are written as they lie (a zero-copy slice) rather than
 /// gathered: streamed input arrives roughly in time order, so its days are mostly long runs.
 const LONG_RUN: usize = 256;
@@ -130,9 +136,9 @@ pub fn write_partition_file(
     writer.finish()
 }
 
-/// A partition file being written: each [`PartitionWriter::write`] adds its rows as row groups
-/// of their own, each in time order, so a bulk load can write one file per day however many
-/// times it flushes. Nothing is in place until [`PartitionWriter::finish`].
+/// A partition file being written: each [`PartitionWriter::write`] adds its rows in time order,
+/// so a bulk load can write one file per day however many times it flushes (a row group holds
+/// the sorted runs of several writes). Nothing is in place until [`PartitionWriter::finish`].
 #[derive(Debug)]
 pub struct PartitionWriter {
     writer: ArrowWriter<File>,
@@ -170,7 +176,7 @@ impl PartitionWriter {
         Ok(Self { writer, temporary, path, file })
     }
 
-    /// Adds the rows `part` names as row groups of this file, in their (time) order.
+    /// Adds the rows `part` names to this file, in their (time) order.
     pub fn write(&mut self, part: &DayRows, batches: &[RecordBatch]) -> Result<()> {
         let mut scattered: Vec<(usize, usize)> = Vec::new();
         for run in runs(&part.rows) {
@@ -186,8 +192,11 @@ impl PartitionWriter {
             }
         }
         self.write_gathered(batches, &mut scattered)?;
-        // Ends the row group here: it is sorted by itself, and its rows leave memory.
-        self.writer.flush().map_err(StoreError::engine)?;
+        // Writes share a row group until it is big enough: a bulk load writes a little of each
+        // day at every flush, and row groups that small would compress and scan worse.
+        if self.writer.in_progress_rows() >= ROW_GROUP_ROWS || self.writer.memory_size() >= ROW_GROUP_MEMORY {
+            self.writer.flush().map_err(StoreError::engine)?;
+        }
         self.file.rows += part.rows.len() as u64;
         self.file.min_time = self.file.min_time.min(part.time_range.0);
         self.file.max_time = self.file.max_time.max(part.time_range.1);

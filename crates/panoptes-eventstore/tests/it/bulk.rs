@@ -129,3 +129,35 @@ async fn a_bulk_load_writes_its_scopes_tenant_only() {
     let unknown = store.bulk_load(&scope("contoso")).expect("starts").add("NoSuchTable", &process_rows(&[(1, 0)], "d"));
     assert!(matches!(unknown, Err(StoreError::UnknownTable(_))), "{unknown:?}");
 }
+
+/// A load's flushes share a row group (each flush's rows in time order) until it holds 128k
+/// rows: a row group per flush would leave a load of many days with tiny ones.
+#[tokio::test]
+async fn flushes_share_a_row_group_until_it_is_full() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = StoreConfig { flush_rows: 3, ..StoreConfig::default() };
+    let store = EventStore::open(dir.path(), config).expect("opens").0;
+    let mut load = store.bulk_load(&scope("contoso")).expect("starts");
+    // Each flush's rows out of time order.
+    load.add("DeviceProcessEvents", &process_rows(&[(1, 3 * HOUR), (2, HOUR), (3, 2 * HOUR)], "d1")).expect("adds");
+    load.add("DeviceProcessEvents", &process_rows(&[(4, 5 * HOUR), (5, 4 * HOUR), (6, 0)], "d1")).expect("adds");
+    let files = load.commit().expect("commits");
+    let (row_groups, order) = report_ids_in_file(&dir.path().join(&files[0].path));
+    assert_eq!(row_groups, 1, "two flushes, one row group");
+    assert_eq!(order, [2, 3, 1, 6, 5, 4], "each flush's rows in time order");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = StoreConfig { flush_rows: 50_000, ..StoreConfig::default() };
+    let store = EventStore::open(dir.path(), config).expect("opens").0;
+    let mut load = store.bulk_load(&scope("contoso")).expect("starts");
+    for flush in 0..4 {
+        let rows: Vec<(i64, i64)> = (0..50_000).map(|i| (flush * 50_000 + i, i * 1_000_000)).collect();
+        load.add("DeviceProcessEvents", &process_rows(&rows, "d1")).expect("adds");
+    }
+    let files = load.commit().expect("commits");
+    let file = std::fs::File::open(dir.path().join(&files[0].path)).expect("file");
+    let reader = datafusion::parquet::file::reader::SerializedFileReader::new(file).expect("parquet");
+    let metadata = datafusion::parquet::file::reader::FileReader::metadata(&reader);
+    let sizes: Vec<i64> = metadata.row_groups().iter().map(|g| g.num_rows()).collect();
+    assert_eq!(sizes, [150_000, 50_000], "a row group ends at the first flush past 128k rows");
+}
