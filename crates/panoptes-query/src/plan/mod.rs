@@ -26,7 +26,7 @@ use std::sync::Arc;
 use datafusion::common::{Column, DFSchema};
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
-use panoptes_kql::ast::{ColumnDecl, Expr as Ast, ExprKind, Query, Statement};
+use panoptes_kql::ast::{ColumnDecl, Expr as Ast, ExprKind, Operator, Query, Statement};
 use panoptes_kql::{Diagnostic, Span, closest};
 
 use crate::engine::TableCatalog;
@@ -89,6 +89,10 @@ pub struct Planner<'a> {
     window_levels: HashMap<String, usize>,
     /// Sort keys of the last `sort`/`top`, used to order window functions after `serialize`.
     order: Vec<datafusion::logical_expr::SortExpr>,
+    /// Are the rows of the pipeline being planned serialized (window functions need that)?
+    serialized: bool,
+    /// The same, for the tabular expression planned last (a pipeline's input).
+    input_serialized: bool,
     depth: usize,
     next_id: usize,
     /// Runs key-finding queries for data-driven plugins; none when planning on schema alone.
@@ -109,6 +113,8 @@ impl<'a> Planner<'a> {
             pending_windows: Vec::new(),
             window_levels: HashMap::new(),
             order: Vec::new(),
+            serialized: true,
+            input_serialized: true,
             depth: 0,
             next_id: 0,
             probe: None,
@@ -226,7 +232,11 @@ impl<'a> Planner<'a> {
         if self.depth > 150 {
             return Err(Diagnostic::error("KQL_TOO_DEEP", "the query nests too deeply", expr.span));
         }
+        // A subquery planned inside an operator's expressions leaves that pipeline's state.
+        let outer = self.serialized;
         let result = self.tabular_inner(expr);
+        self.input_serialized = self.serialized;
+        self.serialized = outer;
         self.depth -= 1;
         result
     }
@@ -235,10 +245,19 @@ impl<'a> Planner<'a> {
         match &expr.kind {
             ExprKind::Pipe(input, op) => {
                 let input = self.tabular(input)?;
+                self.serialized = self.input_serialized;
                 self.operator(input, op, expr.span)
             }
-            ExprKind::Source(op) => self.source(op, expr.span),
-            ExprKind::Name(name) => self.table_by_name(name, expr.span),
+            ExprKind::Source(op) => {
+                // Kusto serializes `range` (and a printed row); tables and datatables are not.
+                self.serialized = matches!(op.as_ref(), Operator::Range { .. } | Operator::Print(_));
+                self.source(op, expr.span)
+            }
+            ExprKind::Name(name) => {
+                // A let-bound table may have been serialized where it was made.
+                self.serialized = self.lookup(name).is_some();
+                self.table_by_name(name, expr.span)
+            }
             ExprKind::Call { name, args, .. } => self.tabular_call(name, args, expr.span),
             ExprKind::Block(statements) => {
                 self.scopes.push(HashMap::new());

@@ -11,7 +11,32 @@ use panoptes_kql::{Diagnostic, Span};
 use super::{Binding, PResult, Planner, RenderHint, build, col, schema_names};
 
 impl Planner<'_> {
+    /// Plans one operator and works out whether its output rows are serialized: `sort`, `top`
+    /// and `serialize` serialize them; grouping, joining and merging operators end that.
     pub(super) fn operator(&mut self, input: LogicalPlan, op: &Operator, span: Span) -> PResult<LogicalPlan> {
+        if matches!(op, Operator::Serialize(_)) {
+            self.serialized = true;
+        }
+        let serialized = self.serialized;
+        let plan = self.apply(input, op, span)?;
+        self.serialized = match op {
+            Operator::Sort(_) | Operator::Top { .. } | Operator::GetSchema | Operator::TopHitters { .. } => true,
+            Operator::Summarize { .. }
+            | Operator::Count { .. }
+            | Operator::Distinct(_)
+            | Operator::Join { .. }
+            | Operator::Lookup { .. }
+            | Operator::Union { .. }
+            | Operator::TopNested(_)
+            | Operator::MakeSeries(_)
+            | Operator::Reduce { .. }
+            | Operator::SampleDistinct { .. } => false,
+            _ => serialized,
+        };
+        Ok(plan)
+    }
+
+    fn apply(&mut self, input: LogicalPlan, op: &Operator, span: Span) -> PResult<LogicalPlan> {
         match op {
             Operator::Where(predicate) => {
                 let schema = input.schema().clone();

@@ -20,6 +20,13 @@ impl Planner<'_> {
     /// over the current (serialized) order; the operator adds them as Window nodes before
     /// projecting.
     pub(super) fn window_call(&mut self, name: &str, args: &[Ast], span: Span, schema: &DFSchema) -> PResult<Expr> {
+        if !self.serialized {
+            return Err(Diagnostic::error(
+                "KQL_NOT_SERIALIZED",
+                format!("`{name}` needs serialized rows: add `| serialize` or `| sort by ...` before it"),
+                span,
+            ));
+        }
         let order = self.current_order(schema);
         let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
         let literal = |i: usize| -> Option<ScalarValue> {
@@ -54,9 +61,7 @@ impl Planner<'_> {
                     }
                     None => vec![],
                 };
-                let number = row_number()
-                    .partition_by(partition)
-                    .order_by(order)
+                let number = ordered(row_number().partition_by(partition), &order)
                     .build()
                     .map_err(|e| super::df_error(e, span))?;
                 let number = self.push_window(number, schema);
@@ -109,7 +114,7 @@ impl Planner<'_> {
             "row_rank_min" => datafusion::functions_window::expr_fn::rank(),
             _ => datafusion::functions_window::expr_fn::dense_rank(),
         };
-        let built = window.order_by(order).build().map_err(|e| super::df_error(e, span))?;
+        let built = ordered(window.partition_by(vec![]), &order).build().map_err(|e| super::df_error(e, span))?;
         Ok(self.push_window(built, schema))
     }
 
@@ -142,6 +147,11 @@ impl Planner<'_> {
     /// column exists only once the operator adds the Window node).
     fn push_window(&mut self, window: Expr, schema: &DFSchema) -> Expr {
         let data_type = self.type_of(&window, schema);
+        // The same window twice (`x - prev(x)` beside `prev(x)`) is one column: DataFusion
+        // cannot plan a window node that computes an expression twice.
+        if let Some((_, name, _)) = self.pending_windows.iter().find(|(pending, ..)| *pending == window) {
+            return cast(col(name), data_type);
+        }
         let level =
             window.column_refs().iter().filter_map(|c| self.window_levels.get(&c.name).copied()).max().unwrap_or(0) + 1;
         let name = self.fresh("w");
@@ -149,6 +159,15 @@ impl Planner<'_> {
         self.pending_windows.push((window, name.clone(), level));
         cast(col(&name), data_type)
     }
+}
+
+/// The window ordered by `order`. Without an order (input not serialized by a sort) there is
+/// none to give: an empty ORDER BY would make DataFusion's default frame a RANGE it refuses.
+fn ordered(
+    builder: datafusion::logical_expr::expr_fn::ExprFuncBuilder,
+    order: &[datafusion::logical_expr::SortExpr],
+) -> datafusion::logical_expr::expr_fn::ExprFuncBuilder {
+    if order.is_empty() { builder } else { builder.order_by(order.to_vec()) }
 }
 
 /// An aggregate used as a window function.
