@@ -174,17 +174,26 @@ impl Planner<'_> {
             "not" => {
                 arity(1, 1)?;
                 let v = self.scalar(&args[0], schema)?;
-                // A comparison with null is false in Kusto, so its negation is true.
+                // Equality with null is false in Kusto, so its negation is true; so is any
+                // comparison of strings (never null: a missing one is empty). An ordering of a
+                // null number stays null, and so does its negation.
                 let v = match v {
                     Expr::BinaryExpr(ref b)
-                        if matches!(
-                            b.op,
-                            datafusion::logical_expr::Operator::Eq
-                                | datafusion::logical_expr::Operator::Lt
-                                | datafusion::logical_expr::Operator::LtEq
-                                | datafusion::logical_expr::Operator::Gt
-                                | datafusion::logical_expr::Operator::GtEq
-                        ) =>
+                        if b.op == datafusion::logical_expr::Operator::Eq
+                            || matches!(
+                                b.op,
+                                datafusion::logical_expr::Operator::Lt
+                                    | datafusion::logical_expr::Operator::LtEq
+                                    | datafusion::logical_expr::Operator::Gt
+                                    | datafusion::logical_expr::Operator::GtEq
+                            ) && [&b.left, &b.right].iter().any(|side| {
+                                matches!(
+                                    self.type_of(side, schema),
+                                    datafusion::arrow::datatypes::DataType::Utf8
+                                        | datafusion::arrow::datatypes::DataType::Utf8View
+                                        | datafusion::arrow::datatypes::DataType::LargeUtf8
+                                )
+                            }) =>
                     {
                         datafusion::functions::core::expr_fn::coalesce(vec![v, datafusion::logical_expr::lit(false)])
                     }
