@@ -175,7 +175,9 @@ impl Planner<'_> {
                 need(1)?;
                 let x = self.scalar(&args[0], schema)?;
                 let is_set = name.contains("set") || name == "hll";
-                let with_nulls = name == "make_list_with_nulls";
+                // A list of dynamic values keeps their nulls too (Kusto): only typed nulls drop.
+                let dynamic = kql_type(&self.type_of(&x, schema)) == KqlType::Dynamic;
+                let with_nulls = name == "make_list_with_nulls" || (dynamic && !is_set && name != "hll");
                 // Lists keep the order of serialized input (`sort ... | summarize make_list(x)`).
                 let order = self.current_order(schema);
                 let base = if order.is_empty() {
