@@ -19,6 +19,10 @@ fn write_rows(dir: &std::path::Path, ids: std::ops::Range<u64>) -> std::path::Pa
 /// Rows stored per round (ids of round r are r·100000 + 0..ROWS), from a summary query (a
 /// listing would stop at the result limit).
 fn rows_per_round(data: &str) -> std::collections::BTreeMap<u64, u64> {
+    // An ingest killed before it created the store stored nothing.
+    if !std::path::Path::new(data).exists() {
+        return std::collections::BTreeMap::new();
+    }
     let out = panoptes(&[
         "kql",
         "run",
