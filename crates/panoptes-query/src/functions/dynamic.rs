@@ -104,7 +104,7 @@ pub(super) fn array_concat(a: &[Val]) -> Val {
     let mut out = Vec::new();
     for i in 0..a.len() {
         // A null array adds nothing (Kusto); anything else that is not an array makes it null.
-        if matches!(a[i], Val::Null) || matches!(&a[i], Val::Dyn(Json::Null)) {
+        if matches!(&a[i], Val::Null | Val::Dyn(Json::Null)) {
             continue;
         }
         match array(a, i) {

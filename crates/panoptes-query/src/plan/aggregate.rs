@@ -177,7 +177,7 @@ impl Planner<'_> {
                 let is_set = name.contains("set") || name == "hll";
                 // A list of dynamic values keeps their nulls too (Kusto): only typed nulls drop.
                 let dynamic = kql_type(&self.type_of(&x, schema)) == KqlType::Dynamic;
-                let with_nulls = name == "make_list_with_nulls" || (dynamic && !is_set && name != "hll");
+                let with_nulls = name == "make_list_with_nulls" || (dynamic && !is_set);
                 // Lists keep the order of serialized input (`sort ... | summarize make_list(x)`).
                 let order = self.current_order(schema);
                 let base = if order.is_empty() {

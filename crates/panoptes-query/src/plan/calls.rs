@@ -186,14 +186,9 @@ impl Planner<'_> {
                                     | datafusion::logical_expr::Operator::LtEq
                                     | datafusion::logical_expr::Operator::Gt
                                     | datafusion::logical_expr::Operator::GtEq
-                            ) && [&b.left, &b.right].iter().any(|side| {
-                                matches!(
-                                    self.type_of(side, schema),
-                                    datafusion::arrow::datatypes::DataType::Utf8
-                                        | datafusion::arrow::datatypes::DataType::Utf8View
-                                        | datafusion::arrow::datatypes::DataType::LargeUtf8
-                                )
-                            }) =>
+                            ) && [&b.left, &b.right]
+                                .iter()
+                                .any(|side| kql_type(&self.type_of(side, schema)) == KqlType::String) =>
                     {
                         datafusion::functions::core::expr_fn::coalesce(vec![v, datafusion::logical_expr::lit(false)])
                     }
