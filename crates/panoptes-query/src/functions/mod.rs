@@ -11,6 +11,7 @@ mod math;
 pub mod mvexpand;
 mod network;
 mod registry;
+pub mod scan;
 mod series;
 mod string;
 pub(crate) mod strops;

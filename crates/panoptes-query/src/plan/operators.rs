@@ -30,6 +30,7 @@ impl Planner<'_> {
             | Operator::TopNested(_)
             | Operator::MakeSeries(_)
             | Operator::Reduce { .. }
+            | Operator::Partition { .. }
             | Operator::SampleDistinct { .. } => false,
             _ => serialized,
         };
@@ -158,6 +159,8 @@ impl Planner<'_> {
             Operator::TopHitters { count, of, by } => self.top_hitters(input, count, of, by.as_ref(), span),
             Operator::SampleDistinct { count, column } => self.sample_distinct(input, count, column, span),
             Operator::MakeSeries(series) => self.make_series(input, series, span),
+            Operator::Scan(scan) => self.scan(input, scan, span),
+            Operator::Partition { by, subquery, .. } => self.partition(input, by, subquery, span),
             Operator::Consume => build(LogicalPlanBuilder::from(input).limit(0, Some(0)), span),
             other => Err(Diagnostic::error(
                 "KQL_UNSUPPORTED",
