@@ -141,6 +141,9 @@ const LOOK_AHEAD: usize = 6;
 #[derive(Debug, Clone)]
 pub(super) struct ColumnIndex {
     names: Vec<String>,
+    /// Each name as a JSON key is written, quotes included (empty for a name JSON would
+    /// escape), to be matched in the input text as it is.
+    quoted: Vec<Vec<u8>>,
     by_name: HashMap<String, usize>,
     /// Per field position in a row, the column it went to last time.
     layout: Vec<usize>,
@@ -149,7 +152,23 @@ pub(super) struct ColumnIndex {
 impl ColumnIndex {
     pub(super) fn new(names: Vec<String>) -> Self {
         let by_name = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
-        Self { names, by_name, layout: Vec::new() }
+        let quoted = names
+            .iter()
+            .map(|name| match name.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+                true => format!("\"{name}\"").into_bytes(),
+                false => Vec::new(),
+            })
+            .collect();
+        Self { names, quoted, by_name, layout: Vec::new() }
+    }
+
+    /// The column the `ordinal`-th field of a row went to last time, and its quoted key
+    /// (empty when there is no guess).
+    pub(super) fn likely(&self, ordinal: usize) -> (usize, &[u8]) {
+        match self.layout.get(ordinal) {
+            Some(&column) => (column, self.quoted.get(column).map_or(&[][..], Vec::as_slice)),
+            None => (0, &[]),
+        }
     }
 
     /// The column of `key`, the `ordinal`-th field of its row; `after` is the column after the
@@ -198,5 +217,9 @@ mod tests {
         // A row that leaves A out misses the learned guesses and is still placed right.
         assert_eq!([index.find("C", 0, 0), index.find("D", 1, 3), index.find("Z", 2, 4)], [Some(2), Some(3), None]);
         assert_eq!(index.layout, [2, 3, 3], "the new layout is learned; an unknown field leaves it");
+        assert_eq!(index.likely(1), (3, &b"\"D\""[..]), "the learned column, quoted as JSON writes it");
+        assert_eq!(index.likely(3), (0, &[][..]), "no guess past the layout");
+        let escaped = ColumnIndex::new(vec!["a\"b".to_string()]);
+        assert!(escaped.quoted[0].is_empty(), "a name JSON escapes is never matched as it is");
     }
 }

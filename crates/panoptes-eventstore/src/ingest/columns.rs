@@ -164,15 +164,23 @@ impl TableBuilder {
         self.end_row(default_time)
     }
 
-    /// Parses one JSON object (an NDJSON line, or a streaming record's `properties`) straight
-    /// into a row: the fast path. A syntax error, a non-object or a field given twice is
-    /// `Err(None)` (and nothing of the row is kept); a field of the wrong type is `Err(Some(..))`.
-    pub fn push_json(&mut self, text: &str, default_time: i64) -> Result<(), Option<FieldError>> {
-        if scan_object(text, self).is_none() {
+    /// Parses the JSON object on the line that starts at `start` of `text` (NDJSON) straight
+    /// into a row: the fast path. Gives where the next line starts and whether the row was
+    /// taken (a field of the wrong type refuses it); `None`, with nothing of the row kept, for
+    /// a line that is not one JSON object or gives a field twice. `buffer` is scratch space
+    /// for unescaping, kept from line to line.
+    pub(super) fn push_line(
+        &mut self,
+        text: &str,
+        start: usize,
+        default_time: i64,
+        buffer: &mut String,
+    ) -> Option<(usize, Result<(), FieldError>)> {
+        let Some(next_line) = scan_object(text, start, self, buffer) else {
             self.abandon_row();
-            return Err(None);
-        }
-        self.end_row(default_time).map_err(Some)
+            return None;
+        };
+        Some((next_line, self.end_row(default_time)))
     }
 
     /// Ends the row whose fields were put: columns not given are null (the event time is
@@ -242,11 +250,30 @@ impl Row for TableBuilder {
     #[inline]
     fn put(&mut self, key: Cow<'_, str>, value: Raw<'_>) -> Option<()> {
         let ordinal = self.row.fields;
-        self.row.fields += 1;
         let Some(i) = self.index.find(&key, ordinal, self.row.after) else {
+            self.row.fields += 1;
             self.row.extra.insert(key.into_owned(), value.into_json());
             return Some(());
         };
+        self.put_in(i, value)
+    }
+
+    fn likely_key(&self) -> &[u8] {
+        self.index.likely(self.row.fields).1
+    }
+
+    #[inline]
+    fn put_likely(&mut self, value: Raw<'_>) -> Option<()> {
+        let (i, _) = self.index.likely(self.row.fields);
+        self.put_in(i, value)
+    }
+}
+
+impl TableBuilder {
+    /// Stores the value of the row's next field in column `i`.
+    #[inline(always)]
+    fn put_in(&mut self, i: usize, value: Raw<'_>) -> Option<()> {
+        self.row.fields += 1;
         self.row.after = i + 1;
         if self.row.slots[i] != Slot::Empty {
             return None;

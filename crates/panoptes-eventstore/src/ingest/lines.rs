@@ -40,9 +40,17 @@ pub fn convert_text(text: &str, first_line: usize, options: &IngestOptions) -> R
         return convert_records(records, options);
     }
     check_native_table(format, options)?;
-    let mut converter = LineConverter { options, format, builders: BTreeMap::new(), converted: Converted::default() };
-    for (index, line) in lines {
-        converter.line(first_line + index, line);
+    let mut converter = LineConverter {
+        options,
+        format,
+        builders: BTreeMap::new(),
+        converted: Converted::default(),
+        buffer: String::new(),
+    };
+    let (mut start, mut number) = (0, first_line);
+    while start < text.len() {
+        start = converter.line(number, text, start);
+        number += 1;
     }
     finish(converter.builders, converter.converted)
 }
@@ -66,42 +74,58 @@ struct LineConverter<'o> {
     format: Format,
     builders: BTreeMap<String, TableBuilder>,
     converted: Converted,
+    /// The scanner's scratch space for unescaping, kept from line to line.
+    buffer: String,
 }
 
 impl LineConverter<'_> {
-    fn line(&mut self, number: usize, line: &str) {
+    /// Converts the line that starts at `start` of `text` (line `number` of the input); gives
+    /// where the next line starts.
+    fn line(&mut self, number: usize, text: &str, start: usize) -> usize {
         let fast = match self.format {
-            Format::DefenderStream => self.stream_line(line),
+            Format::DefenderStream => self.stream_line(text, start),
             _ => {
                 let table = self.options.table.as_deref().unwrap_or_default();
-                self.push(table, Typing::Strict, line)
+                builder_for(&mut self.builders, table, Typing::Strict)
+                    .and_then(|builder| builder.push_line(text, start, self.options.received_ns, &mut self.buffer))
+                    .map(|(next, taken)| (next, taken.map_err(|e| e.to_string())))
             }
         };
         match fast {
-            Some(Ok(())) => self.converted.accepted += 1,
-            Some(Err(message)) => {
-                self.converted.errors.push(RecordError { position: format!("line {number}"), message })
+            Some((next, Ok(()))) => {
+                self.converted.accepted += 1;
+                next
             }
-            None => {
-                let mut records = Vec::new();
-                parse_line(number, line, &mut records);
-                for (position, record) in records {
-                    convert_record(
-                        position,
-                        record,
-                        self.format,
-                        self.options,
-                        &mut self.builders,
-                        &mut self.converted,
-                    );
-                }
+            Some((next, Err(message))) => {
+                self.converted.errors.push(RecordError { position: format!("line {number}"), message });
+                next
             }
+            None => self.general_line(number, text, start),
         }
     }
 
-    /// A streaming-API line the fast path takes; `None` sends it down the general path.
-    fn stream_line(&mut self, line: &str) -> Option<Result<(), String>> {
-        let Some(record) = scan_record(line, &mut StreamTables(&mut self.builders)) else {
+    /// The line at `start` through serde_json: what the fast path does not take, and blank
+    /// lines. Gives where the next line starts.
+    fn general_line(&mut self, number: usize, text: &str, start: usize) -> usize {
+        let rest = text.get(start..).unwrap_or_default();
+        let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(end) => (&rest[..end], start + end + 1),
+            None => (rest, text.len()),
+        };
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let mut records = Vec::new();
+        parse_line(number, line, &mut records);
+        for (position, record) in records {
+            convert_record(position, record, self.format, self.options, &mut self.builders, &mut self.converted);
+        }
+        next
+    }
+
+    /// A streaming-API line the fast path takes (where the next line starts, and whether its
+    /// row was taken); `None` sends it down the general path.
+    fn stream_line(&mut self, text: &str, start: usize) -> Option<(usize, Result<(), String>)> {
+        let tables = &mut StreamTables(&mut self.builders);
+        let Some((record, next)) = scan_record(text, start, tables, &mut self.buffer) else {
             // The properties may have been half read into a table's row.
             self.builders.values_mut().for_each(TableBuilder::abandon_row);
             return None;
@@ -109,19 +133,9 @@ impl LineConverter<'_> {
         let builder = self.builders.get_mut(record.category.strip_prefix("AdvancedHunting-")?)?;
         if let Err(message) = check_stream_tenant(self.options, record.tenant_id.as_deref()) {
             builder.abandon_row();
-            return Some(Err(message));
+            return Some((next, Err(message)));
         }
-        Some(builder.end_row(self.options.received_ns).map_err(|e| e.to_string()))
-    }
-
-    /// One JSON object into `table`'s builder; `None` when it is not a known table's object.
-    fn push(&mut self, table: &str, typing: Typing, object: &str) -> Option<Result<(), String>> {
-        let builder = builder_for(&mut self.builders, table, typing)?;
-        match builder.push_json(object, self.options.received_ns) {
-            Ok(()) => Some(Ok(())),
-            Err(Some(field)) => Some(Err(field.to_string())),
-            Err(None) => None,
-        }
+        Some((next, builder.end_row(self.options.received_ns).map_err(|e| e.to_string())))
     }
 }
 

@@ -5,6 +5,7 @@
 //! Bad records are reported with their position and skipped; good records in the same input
 //! are kept.
 
+mod bytes;
 mod cell;
 mod columns;
 mod event_xml;

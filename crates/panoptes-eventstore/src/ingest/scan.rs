@@ -1,13 +1,17 @@
 //! A scanner for the JSON object of one NDJSON row, placing each field by column as it goes:
-//! the ingest hot path. Strings without escapes are borrowed from the line; a nested object or
-//! array (e.g. `AdditionalFields`) is handed to serde_json. Anything the scanner does not take
-//! as valid JSON returns `None`, and the caller's general path (serde_json) parses the line
-//! again and words the error, so the scanner never has to.
+//! the ingest hot path. It reads a line where it starts in the text and finds the line's end
+//! itself (no separate pass for line ends); white space never includes a line end, so an
+//! object that spans lines is not taken. Strings without escapes are borrowed from the text; a
+//! nested object or array (e.g. `AdditionalFields`) is handed to serde_json. Anything the
+//! scanner does not take as one valid JSON object on its line returns `None`, and the caller's
+//! general path (serde_json) parses the line again and words the error, so the scanner never
+//! has to.
 
 use std::borrow::Cow;
 
 use serde_json::Value as Json;
 
+use super::bytes::{special_byte, starts_with};
 use super::cell::Raw;
 
 /// Where the scanner puts an object's fields, one by one as it reads them. A value may borrow
@@ -15,6 +19,19 @@ use super::cell::Raw;
 pub(super) trait Row {
     /// `None` stops the scan (the general path takes the line).
     fn put(&mut self, key: Cow<'_, str>, value: Raw<'_>) -> Option<()>;
+
+    /// The key the next field most likely has, as JSON writes it with its quotes (`"Name"`),
+    /// or empty for no guess: when the text has it, the scanner skips reading the key and
+    /// puts the value with [`Row::put_likely`].
+    fn likely_key(&self) -> &[u8] {
+        &[]
+    }
+
+    /// Puts the value of the field whose key was [`Row::likely_key`].
+    fn put_likely(&mut self, value: Raw<'_>) -> Option<()> {
+        let _ = value;
+        None
+    }
 }
 
 /// The row of each streaming-API category.
@@ -24,12 +41,15 @@ pub(super) trait Tables {
     fn row(&mut self, category: &str) -> Option<&mut Self::Row>;
 }
 
-/// Puts the fields of the JSON object `text` into `row`; `None` when `text` is not one
-/// well-formed JSON object (the row may have been given some of its fields by then).
-pub(super) fn scan_object(text: &str, row: &mut impl Row) -> Option<()> {
-    let mut scanner = Scanner::new(text);
-    scanner.fields(row)?;
-    scanner.end()
+/// Puts the fields of the JSON object on the line that starts at `start` of `text` into `row`,
+/// and returns where the next line starts; `None` when the line is not one well-formed JSON
+/// object (the row may have been given some of its fields by then). `buffer` holds unescaped
+/// text meanwhile: kept by the caller from line to line, it is allocated once.
+pub(super) fn scan_object(text: &str, start: usize, row: &mut impl Row, buffer: &mut String) -> Option<usize> {
+    let mut scanner = Scanner::new(text, start, std::mem::take(buffer));
+    let next_line = scanner.fields(row).and_then(|()| scanner.line_end());
+    *buffer = scanner.unescaped;
+    next_line
 }
 
 /// A streaming-API record's table category and tenant id (its properties are in the row).
@@ -38,31 +58,21 @@ pub(super) struct Record<'a> {
     pub(super) tenant_id: Option<Cow<'a, str>>,
 }
 
-/// A streaming-API record in one pass, its `properties` put into the row `tables` gives for
-/// its category. `None` when `text` is not one well-formed record whose category comes before
-/// its properties (as Defender writes them), or is a `records` wrapper: the general path takes
-/// those (a row may have been given some fields by then).
-pub(super) fn scan_record<'a>(text: &'a str, tables: &mut impl Tables) -> Option<Record<'a>> {
-    let mut scanner = Scanner::new(text);
-    let (mut category, mut tenant_id, mut properties) = (None, None, false);
-    scanner.object(|scanner, key| {
-        match key.as_ref() {
-            "category" => category = Some(scanner.string()?),
-            "tenantId" => tenant_id = Some(scanner.string()?),
-            "properties" => {
-                scanner.fields(tables.row(category.as_deref()?)?)?;
-                properties = true;
-            }
-            "records" => return None,
-            _ => {
-                scanner.value()?;
-            }
-        }
-        Some(())
-    })?;
-    scanner.end()?;
-    properties.then_some(())?;
-    Some(Record { category: category?, tenant_id })
+/// The streaming-API record on the line that starts at `start` of `text` in one pass, its
+/// `properties` put into the row `tables` gives for its category, and where the next line
+/// starts. `None` when the line is not one well-formed record whose category comes before its
+/// properties (as Defender writes them), or is a `records` wrapper: the general path takes
+/// those (a row may have been given some fields by then). `buffer` is as for [`scan_object`].
+pub(super) fn scan_record<'a>(
+    text: &'a str,
+    start: usize,
+    tables: &mut impl Tables,
+    buffer: &mut String,
+) -> Option<(Record<'a>, usize)> {
+    let mut scanner = Scanner::new(text, start, std::mem::take(buffer));
+    let record = scanner.record(tables);
+    *buffer = scanner.unescaped;
+    record
 }
 
 struct Scanner<'a> {
@@ -70,13 +80,36 @@ struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
     /// The last string value with escapes, unescaped (paths are full of backslashes: one
-    /// buffer for all of them rather than an allocation each).
+    /// buffer for all of them, kept by the caller from line to line, not an allocation each).
     unescaped: String,
 }
 
 impl<'a> Scanner<'a> {
-    fn new(text: &'a str) -> Self {
-        Scanner { text, bytes: text.as_bytes(), pos: 0, unescaped: String::new() }
+    fn new(text: &'a str, pos: usize, unescaped: String) -> Self {
+        Scanner { text, bytes: text.as_bytes(), pos, unescaped }
+    }
+
+    /// A streaming-API record (see [`scan_record`]).
+    fn record(&mut self, tables: &mut impl Tables) -> Option<(Record<'a>, usize)> {
+        let (mut category, mut tenant_id, mut properties) = (None, None, false);
+        self.object(|scanner, key| {
+            match key.as_ref() {
+                "category" => category = Some(scanner.string()?),
+                "tenantId" => tenant_id = Some(scanner.string()?),
+                "properties" => {
+                    scanner.fields(tables.row(category.as_deref()?)?)?;
+                    properties = true;
+                }
+                "records" => return None,
+                _ => {
+                    scanner.value()?;
+                }
+            }
+            Some(())
+        })?;
+        let next_line = self.line_end()?;
+        properties.then_some(())?;
+        Some((Record { category: category?, tenant_id }, next_line))
     }
 
     fn peek(&self) -> Option<u8> {
@@ -93,8 +126,9 @@ impl<'a> Scanner<'a> {
         (self.next()? == expected).then_some(())
     }
 
+    /// White space within the line: a line end ends the record.
     fn skip_space(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+        while let Some(b' ' | b'\t' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
@@ -124,18 +158,51 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Nothing but white space is left.
-    fn end(&mut self) -> Option<()> {
+    /// Nothing but white space is left on the line: where the next line starts.
+    fn line_end(&mut self) -> Option<usize> {
         self.skip_space();
-        (self.pos == self.bytes.len()).then_some(())
+        match self.peek() {
+            None => Some(self.pos),
+            Some(b'\n') => Some(self.pos + 1),
+            Some(_) => None,
+        }
     }
 
-    /// An object's fields, put into `row`.
+    /// An object's fields, put into `row`. A key the row guesses is matched in place rather
+    /// than read: producers write the same keys in the same order line after line.
     fn fields(&mut self, row: &mut impl Row) -> Option<()> {
-        self.object(|scanner, key| {
-            let value = scanner.value()?;
-            row.put(key, value)
-        })
+        self.skip_space();
+        self.eat(b'{')?;
+        self.skip_space();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.skip_space();
+            let likely = row.likely_key();
+            let guessed = !likely.is_empty() && starts_with(self.bytes.get(self.pos..)?, likely);
+            let key = if guessed {
+                self.pos += likely.len();
+                None
+            } else {
+                Some(self.string()?)
+            };
+            self.skip_space();
+            self.eat(b':')?;
+            self.skip_space();
+            let value = self.value()?;
+            match key {
+                None => row.put_likely(value)?,
+                Some(key) => row.put(key, value)?,
+            }
+            self.skip_space();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
     }
 
     /// The next value; text with escapes borrows the scanner's buffer.
@@ -167,7 +234,12 @@ impl<'a> Scanner<'a> {
         let rest = self.text.get(self.pos..)?;
         let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Json>();
         let value = values.next()?.ok()?;
-        self.pos += values.byte_offset();
+        let end = self.pos + values.byte_offset();
+        // serde_json's white space takes line ends: a value spanning lines is not this line's.
+        if memchr::memchr(b'\n', self.bytes.get(self.pos..end)?).is_some() {
+            return None;
+        }
+        self.pos = end;
         Some(Raw::Nested(Box::new(value)))
     }
 
@@ -309,31 +381,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Where the first byte a JSON string cannot hold as it is lies: `"`, `\\` or a control
-/// character. Eight bytes at a time (SWAR): values are mostly short, and a SIMD search costs
-/// more to set up than that.
-fn special_byte(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    // The high bit of each byte that is zero (exact up to the first such byte), and of each
-    // byte below 0x20 (likewise).
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let control = |v: u64| v.wrapping_sub(ONES * 0x20) & !v & HIGH;
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let v = u64::from_le_bytes(eight);
-        let found = zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) | control(v);
-        if found != 0 {
-            return Some(offset + found.trailing_zeros() as usize / 8);
-        }
-        offset += 8;
-    }
-    words.remainder().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|at| offset + at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,7 +410,10 @@ mod tests {
     /// What the scanner makes of `text`, or `None`, checked against serde_json's own reading.
     fn scan(text: &str) -> Option<serde_json::Map<String, Json>> {
         let mut row = Collected::default();
-        let scanned = scan_object(text, &mut row).map(|()| row.0);
+        let scanned = scan_object(text, 0, &mut row, &mut String::new()).map(|next_line| {
+            assert_eq!(next_line, text.len(), "the scan ends at the text's end");
+            row.0
+        });
         let parsed = serde_json::from_str::<Json>(text).ok().filter(Json::is_object);
         assert_eq!(scanned.is_some(), parsed.is_some(), "scanner and serde_json disagree on validity of {text}");
         if let (Some(fields), Some(Json::Object(map))) = (&scanned, parsed) {
@@ -394,27 +444,6 @@ mod tests {
         assert_eq!(scan(r#"{"A": "a\\b"}"#).unwrap()["A"], Json::from("a\\b"));
     }
 
-    /// The word-at-a-time search finds what a byte-by-byte one finds, wherever it lies.
-    #[test]
-    fn special_bytes_are_found_in_any_position() {
-        for len in 0..40 {
-            for at in 0..=len {
-                for special in [b'"', b'\\', b'\n', 0x1f, 0] {
-                    let mut bytes = vec![b'a'; len];
-                    // Bytes on either side of the special ones that must not match.
-                    bytes.iter_mut().step_by(3).for_each(|b| *b = 0xe9);
-                    bytes.iter_mut().skip(1).step_by(5).for_each(|b| *b = b' ');
-                    if at < len {
-                        bytes[at] = special;
-                        bytes.iter_mut().skip(at + 1).step_by(2).for_each(|b| *b = b'"');
-                    }
-                    let slow = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-                    assert_eq!(special_byte(&bytes), slow, "len {len}, special {special} at {at}");
-                }
-            }
-        }
-    }
-
     #[test]
     fn numbers_keep_their_kind() {
         let fields = scan(r#"{"A": 18446744073709551615, "B": 1.5e3, "C": 9223372036854775807}"#).unwrap();
@@ -426,12 +455,32 @@ mod tests {
         }
     }
 
+    /// Each scan reads one line, from where it starts to just past its line end; an object
+    /// that spans lines is left to the general path, which refuses each of its lines.
+    #[test]
+    fn a_scan_reads_one_line_and_says_where_the_next_starts() {
+        let text = "{\"A\": 1} \r\n{\"B\": [2]}\n{\"C\":\n3}\n{\"D\": {\n}}\n{\"E\": 5}";
+        let mut row = Collected::default();
+        let second = scan_object(text, 0, &mut row, &mut String::new()).expect("line 1");
+        assert_eq!(&text[second..second + 6], "{\"B\": ");
+        let third = scan_object(text, second, &mut row, &mut String::new()).expect("line 2");
+        assert_eq!(row.0, serde_json::json!({"A": 1, "B": [2]}).as_object().cloned().unwrap_or_default());
+        assert!(scan_object(text, third, &mut row, &mut String::new()).is_none(), "an object over two lines");
+        let fourth = third + "{\"C\":\n3}\n".len();
+        assert!(scan_object(text, fourth, &mut row, &mut String::new()).is_none(), "a nested value over two lines");
+        let fifth = fourth + "{\"D\": {\n}}\n".len();
+        assert_eq!(scan_object(text, fifth, &mut row, &mut String::new()), Some(text.len()));
+    }
+
     #[test]
     fn a_stream_record_is_read_to_its_properties() {
-        let line = r#"{"time": "t", "tenantId": "x", "n": [1, {"a": "}"}], "category": "AdvancedHunting-T",
-            "properties": {"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2, "D": null}}"#;
+        let line = concat!(
+            r#"{"time": "t", "tenantId": "x", "n": [1, {"a": "}"}], "category": "AdvancedHunting-T", "#,
+            r#""properties": {"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2, "D": null}}"#
+        );
         let mut tables = OneTable::default();
-        let record = scan_record(line, &mut tables).expect("a record");
+        let (record, next_line) = scan_record(line, 0, &mut tables, &mut String::new()).expect("a record");
+        assert_eq!(next_line, line.len());
         assert_eq!((record.category.as_ref(), record.tenant_id.as_deref()), ("AdvancedHunting-T", Some("x")));
         let expected = serde_json::json!({"A": "a \"}\" {", "B": {"nested": {"deep": 1}}, "C": 2, "D": null});
         assert_eq!(Json::Object(tables.0.0), expected);
@@ -444,7 +493,7 @@ mod tests {
             r#"{"category": "AdvancedHunting-T", "properties": {"A": 1}} x"#,
             r#"{"category": "AdvancedHunting-T", "properties": {"A": "unterminated}}"#,
         ] {
-            assert!(scan_record(line, &mut OneTable::default()).is_none(), "{line}");
+            assert!(scan_record(line, 0, &mut OneTable::default(), &mut String::new()).is_none(), "{line}");
         }
     }
 
