@@ -13,6 +13,7 @@ mod network;
 mod registry;
 pub mod scan;
 mod series;
+pub(crate) mod series_ops;
 mod string;
 pub(crate) mod strops;
 mod strscan;

@@ -2,7 +2,7 @@
 
 use panoptes_domain::KqlType::{self, Bool, Datetime, Dynamic, Int, Long, Real, String as Str, Timespan};
 
-use super::{convert, datetime, dynamic, encoding, math, network, series, string, strops};
+use super::{convert, datetime, dynamic, encoding, math, network, series, series_ops, string, strops};
 use crate::value::Val;
 
 /// How a function's result type is found.
@@ -155,6 +155,26 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "series_subtract" => f(2, 2, Dynamic, series::subtract),
         "series_multiply" => f(2, 2, Dynamic, series::multiply),
         "series_divide" => f(2, 2, Dynamic, series::divide),
+        "series_greater" => f(2, 2, Dynamic, series_ops::greater),
+        "series_greater_equals" => f(2, 2, Dynamic, series_ops::greater_equals),
+        "series_less" => f(2, 2, Dynamic, series_ops::less),
+        "series_less_equals" => f(2, 2, Dynamic, series_ops::less_equals),
+        "series_equals" => f(2, 2, Dynamic, series_ops::equals),
+        "series_not_equals" => f(2, 2, Dynamic, series_ops::not_equals),
+        "series_abs" => f(1, 1, Dynamic, series_ops::abs),
+        "series_sign" => f(1, 1, Dynamic, series_ops::sign),
+        "series_ceiling" => f(1, 1, Dynamic, series_ops::ceiling),
+        "series_floor" => f(1, 1, Dynamic, series_ops::floor),
+        "series_exp" => f(1, 1, Dynamic, series_ops::exp),
+        "series_log" => f(1, 1, Dynamic, series_ops::log),
+        "series_sqrt" => f(1, 1, Dynamic, series_ops::sqrt),
+        "series_pow" => f(2, 2, Dynamic, series_ops::pow),
+        "series_stats" => f(1, 2, Real, series_ops::stats_first),
+        "series_fit_line" => f(1, 1, Real, series_ops::fit_line_first),
+        "series_fit_line_dynamic" => f(1, 1, Dynamic, series_ops::fit_line_dynamic),
+        "series_pearson_correlation" => f(2, 2, Real, series_ops::pearson_correlation),
+        "series_fir" => f(2, 4, Dynamic, series_ops::fir),
+        "series_iir" => f(3, 3, Dynamic, series_ops::iir),
         "series_stats_dynamic" => f(1, 2, Dynamic, series::stats_dynamic),
         "series_decompose_anomalies" => f(1, 6, Dynamic, series::decompose_anomalies),
         "series_outliers" => f(1, 5, Dynamic, series::decompose_anomalies),

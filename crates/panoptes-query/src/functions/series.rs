@@ -5,14 +5,14 @@ use serde_json::Value as Json;
 
 use crate::value::Val;
 
-fn numbers(v: Option<&Val>) -> Option<Vec<Option<f64>>> {
+pub(super) fn numbers(v: Option<&Val>) -> Option<Vec<Option<f64>>> {
     match v.map(Val::to_json) {
         Some(Json::Array(items)) => Some(items.iter().map(Json::as_f64).collect()),
         _ => None,
     }
 }
 
-fn to_json_number(x: Option<f64>, integral: bool) -> Json {
+pub(super) fn to_json_number(x: Option<f64>, integral: bool) -> Json {
     match x {
         Some(v) if integral && v.fract() == 0.0 && v.abs() < 9e15 => Json::from(v as i64),
         Some(v) => serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number),
@@ -20,7 +20,7 @@ fn to_json_number(x: Option<f64>, integral: bool) -> Json {
     }
 }
 
-fn is_integral(v: Option<&Val>) -> bool {
+pub(super) fn is_integral(v: Option<&Val>) -> bool {
     match v.map(Val::to_json) {
         Some(Json::Array(items)) => items.iter().all(|i| i.is_null() || i.is_i64() || i.is_u64()),
         _ => false,

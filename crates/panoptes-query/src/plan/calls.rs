@@ -360,16 +360,19 @@ impl Planner<'_> {
     /// A function with several results (`series_decompose_anomalies`, ...) as one dynamic array
     /// of its results; other expressions are taken as they are.
     pub(crate) fn multi_result(&mut self, expr: &Ast, schema: &DFSchema) -> PResult<Expr> {
-        if let ExprKind::Call { name, args, .. } = &expr.kind
-            && matches!(name.as_str(), "series_decompose_anomalies" | "series_decompose" | "series_outliers")
-        {
-            let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
-            return Ok(functions::row_call(
-                "series_decompose_all",
-                KqlType::Dynamic,
-                functions::series_decompose_all_fn,
-                planned,
-            ));
+        if let ExprKind::Call { name, args, .. } = &expr.kind {
+            let all: Option<(&str, RowEval)> = match name.as_str() {
+                "series_decompose_anomalies" | "series_decompose" | "series_outliers" => {
+                    Some(("series_decompose_all", functions::series_decompose_all_fn))
+                }
+                "series_stats" => Some(("series_stats_all", functions::series_ops::stats_all)),
+                "series_fit_line" => Some(("series_fit_line_all", functions::series_ops::fit_line_all)),
+                _ => None,
+            };
+            if let Some((all_name, eval)) = all {
+                let planned = args.iter().map(|a| self.scalar(a, schema)).collect::<PResult<Vec<_>>>()?;
+                return Ok(functions::row_call(all_name, KqlType::Dynamic, eval, planned));
+            }
         }
         self.scalar(expr, schema)
     }
@@ -543,5 +546,19 @@ pub(crate) fn typed_null(t: KqlType) -> ScalarValue {
         KqlType::Timespan => ScalarValue::DurationNanosecond(None),
         KqlType::Dynamic => ScalarValue::LargeUtf8(None),
         KqlType::String | KqlType::Guid => ScalarValue::Utf8(None),
+    }
+}
+
+/// A row-wise function's evaluation.
+type RowEval = fn(&[crate::value::Val]) -> crate::value::Val;
+
+/// The type of the `i`-th result of a function with several results, where Kusto types it
+/// (`series_stats`: numbers with long indexes; `series_fit_line`: numbers, then the line).
+pub(crate) fn multi_result_type(expr: &Ast, i: usize) -> Option<KqlType> {
+    let ExprKind::Call { name, .. } = &expr.kind else { return None };
+    match (name.as_str(), i) {
+        ("series_stats", 1 | 3) => Some(KqlType::Long),
+        ("series_stats", 0..=6) | ("series_fit_line", 0..=4) => Some(KqlType::Real),
+        _ => None,
     }
 }

@@ -215,6 +215,10 @@ impl Planner<'_> {
                             crate::functions::dynamic_get,
                             vec![expr.clone(), index],
                         );
+                        let part = match super::calls::multi_result_type(&item.expr, i) {
+                            Some(t) => super::binary::cast_to(part, t, &schema),
+                            None => part,
+                        };
                         self.bind(&name.name, Binding::Scalar(part.clone()));
                         match outputs.iter_mut().find(|(n, _)| *n == name.name) {
                             Some(slot) => slot.1 = part,
