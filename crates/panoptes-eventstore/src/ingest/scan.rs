@@ -92,21 +92,25 @@ impl<'a> Scanner<'a> {
     /// A streaming-API record (see [`scan_record`]).
     fn record(&mut self, tables: &mut impl Tables) -> Option<(Record<'a>, usize)> {
         let (mut category, mut tenant_id, mut properties) = (None, None, false);
-        self.object(|scanner, key| {
-            match key.as_ref() {
-                "category" => category = Some(scanner.string()?),
-                "tenantId" => tenant_id = Some(scanner.string()?),
-                "properties" => {
-                    scanner.fields(tables.row(category.as_deref()?)?)?;
-                    properties = true;
+        self.object(
+            &mut (),
+            |scanner, ()| scanner.string(),
+            |scanner, (), key| {
+                match key.as_ref() {
+                    "category" => category = Some(scanner.string()?),
+                    "tenantId" => tenant_id = Some(scanner.string()?),
+                    "properties" => {
+                        scanner.fields(tables.row(category.as_deref()?)?)?;
+                        properties = true;
+                    }
+                    "records" => return None,
+                    _ => {
+                        scanner.value()?;
+                    }
                 }
-                "records" => return None,
-                _ => {
-                    scanner.value()?;
-                }
-            }
-            Some(())
-        })?;
+                Some(())
+            },
+        )?;
         let next_line = self.line_end()?;
         properties.then_some(())?;
         Some((Record { category: category?, tenant_id }, next_line))
@@ -133,8 +137,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object, calling `field` with the scanner at each field's value, after its key.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, Cow<'a, str>) -> Option<()>) -> Option<()> {
+    /// An object, calling `field` with the scanner at each field's value and the key that
+    /// `key` read; both are handed `state`.
+    fn object<S: ?Sized, K>(
+        &mut self,
+        state: &mut S,
+        mut key: impl FnMut(&mut Self, &mut S) -> Option<K>,
+        mut field: impl FnMut(&mut Self, &mut S, K) -> Option<()>,
+    ) -> Option<()> {
         self.skip_space();
         self.eat(b'{')?;
         self.skip_space();
@@ -144,11 +154,11 @@ impl<'a> Scanner<'a> {
         }
         loop {
             self.skip_space();
-            let key = self.string()?;
+            let key = key(self, state)?;
             self.skip_space();
             self.eat(b':')?;
             self.skip_space();
-            field(self, key)?;
+            field(self, state, key)?;
             self.skip_space();
             match self.next()? {
                 b',' => continue,
@@ -169,40 +179,28 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object's fields, put into `row`. A key the row guesses is matched in place rather
-    /// than read: producers write the same keys in the same order line after line.
-    fn fields(&mut self, row: &mut impl Row) -> Option<()> {
-        self.skip_space();
-        self.eat(b'{')?;
-        self.skip_space();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Some(());
-        }
-        loop {
-            self.skip_space();
-            let likely = row.likely_key();
-            let guessed = !likely.is_empty() && starts_with(self.bytes.get(self.pos..)?, likely);
-            let key = if guessed {
-                self.pos += likely.len();
-                None
-            } else {
-                Some(self.string()?)
-            };
-            self.skip_space();
-            self.eat(b':')?;
-            self.skip_space();
-            let value = self.value()?;
-            match key {
-                None => row.put_likely(value)?,
-                Some(key) => row.put(key, value)?,
-            }
-            self.skip_space();
-            match self.next()? {
-                b',' => continue,
-                b'}' => return Some(()),
-                _ => return None,
-            }
-        }
+    /// than read (`None`): producers write the same keys in the same order line after line.
+    fn fields<R: Row + ?Sized>(&mut self, row: &mut R) -> Option<()> {
+        self.object(
+            row,
+            |scanner, row| {
+                let likely = row.likely_key();
+                match !likely.is_empty() && starts_with(scanner.bytes.get(scanner.pos..)?, likely) {
+                    true => {
+                        scanner.pos += likely.len();
+                        Some(None)
+                    }
+                    false => scanner.string().map(Some),
+                }
+            },
+            |scanner, row, key| {
+                let value = scanner.value()?;
+                match key {
+                    None => row.put_likely(value),
+                    Some(key) => row.put(key, value),
+                }
+            },
+        )
     }
 
     /// The next value; text with escapes borrows the scanner's buffer.
