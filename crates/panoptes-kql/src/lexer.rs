@@ -307,6 +307,11 @@ impl Lexer<'_> {
         if is_real {
             text.parse().map(Tok::Real).map_err(|_| self.error("bad real literal", start))
         } else {
+            // `-9223372036854775808` is lexed as `-` and a magnitude one past i64::MAX; the
+            // parser's negation of i64::MIN (wrapping) gives the value written.
+            if text == "9223372036854775808" && self.src[..start].trim_end().ends_with('-') {
+                return Ok(Tok::Int(i64::MIN));
+            }
             text.parse::<i64>().map(Tok::Int).map_err(|_| {
                 self.error(format!("integer literal {text} is out of range for long"), start)
                     .with_help("write it as a real, e.g. `9.3e18`")

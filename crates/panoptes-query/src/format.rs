@@ -109,6 +109,10 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
     } else {
         let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
         let (number, unit) = t.split_at(split);
+        // A bare number is days, and only a whole one (`totimespan("1.5")` is null).
+        if unit.trim().is_empty() && number.trim().parse::<i64>().is_err() {
+            return None;
+        }
         let value: f64 = number.trim().parse().ok()?;
         let unit_ns: f64 = match unit.trim().to_ascii_lowercase().as_str() {
             "d" | "day" | "days" => 86_400e9,

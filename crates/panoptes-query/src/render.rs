@@ -14,7 +14,7 @@ pub fn cell(array: &dyn datafusion::arrow::array::Array, row: usize) -> Json {
             datafusion::arrow::datatypes::DataType::Utf8 => Json::String(String::new()),
             _ => Json::Null,
         },
-        Val::Real(r) if !r.is_finite() => Json::String(crate::value::format_real(r)),
+        Val::Real(r) if !r.is_finite() => Json::String(crate::value::nonfinite_text(r).into()),
         Val::Real(r) => serde_json::Number::from_f64(r).map_or(Json::Null, Json::Number),
         Val::Datetime(ns) => Json::String(crate::format::datetime(ns)),
         Val::Timespan(ns) => Json::String(crate::format::timespan(ns)),

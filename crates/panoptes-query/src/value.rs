@@ -104,10 +104,11 @@ impl Val {
             Val::Int(i) => Some(*i != 0),
             Val::Long(i) => Some(*i != 0),
             Val::Real(r) => Some(*r != 0.0),
+            // "true"/"false" in any case, or integer text (nonzero is true: `tobool("-1")`).
             Val::Str(s) | Val::Dyn(Json::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => Some(true),
-                "false" | "0" => Some(false),
-                _ => None,
+                "true" => Some(true),
+                "false" => Some(false),
+                other => parse_long(other).map(|v| v != 0),
             },
             Val::Dyn(Json::Bool(b)) => Some(*b),
             Val::Dyn(Json::Number(n)) => n.as_f64().map(|f| f != 0.0),
@@ -146,7 +147,9 @@ impl Val {
             Val::Bool(b) => Json::Bool(*b),
             Val::Int(i) => Json::from(*i),
             Val::Long(i) => Json::from(*i),
-            Val::Real(r) => serde_json::Number::from_f64(*r).map(Json::Number).unwrap_or(Json::Null),
+            Val::Real(r) => {
+                serde_json::Number::from_f64(*r).map_or_else(|| Json::String(nonfinite_text(*r).into()), Json::Number)
+            }
             Val::Str(s) => Json::String(s.clone()),
             Val::Datetime(_) | Val::Timespan(_) => Json::String(self.to_kql_string()),
             Val::Dyn(json) => json.clone(),
@@ -172,11 +175,8 @@ fn parse_long(s: &str) -> Option<i64> {
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return u64::from_str_radix(hex, 16).ok().map(|v| v as i64);
     }
-    if t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') {
-        // An integer that does not fit is null, not a wrapped value.
-        return t.parse::<i64>().ok();
-    }
-    t.parse::<f64>().ok().filter(|f| f.is_finite() && f.abs() < 9.2e18).map(|f| f as i64)
+    // Only integer text converts (`tolong("5.9")` is null); one that does not fit is null too.
+    t.parse::<i64>().ok()
 }
 
 fn parse_real(s: &str) -> Option<f64> {
@@ -187,22 +187,33 @@ fn parse_real(s: &str) -> Option<f64> {
         "-inf" | "-infinity" => return Some(f64::NEG_INFINITY),
         _ => {}
     }
-    t.parse().ok().or_else(|| parse_long(t).map(|v| v as f64))
+    t.parse().ok()
 }
 
-/// Kusto prints reals with up to 15 significant digits and no trailing `.0`.
+/// `tostring` of a real as Kusto writes it: a whole number keeps one decimal (`1500.0`,
+/// `-0.0`), others the shortest text that reads back the same; `NaN`, `inf`, `-inf`.
 pub fn format_real(r: f64) -> String {
     if r.is_nan() {
         return "NaN".into();
     }
     if r.is_infinite() {
-        return if r > 0.0 { "Infinity" } else { "-Infinity" }.into();
+        return if r > 0.0 { "inf" } else { "-inf" }.into();
     }
     if r == r.trunc() && r.abs() < 1e15 {
-        return format!("{}", r as i64);
+        return format!("{r:.1}");
     }
     let text = format!("{r}");
     if text.contains('e') { format!("{r:E}") } else { text }
+}
+
+/// A NaN or infinite real in JSON results and dynamic values, which have no number for it:
+/// `"NaN"`, `"Infinity"`, `"-Infinity"`.
+pub fn nonfinite_text(r: f64) -> &'static str {
+    match r {
+        r if r.is_nan() => "NaN",
+        r if r > 0.0 => "Infinity",
+        _ => "-Infinity",
+    }
 }
 
 /// Reads row `row` of `array` as a [`Val`].

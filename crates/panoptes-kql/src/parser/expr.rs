@@ -154,6 +154,15 @@ impl Parser {
     fn unary(&mut self) -> PResult<Expr> {
         let start = self.span();
         if self.eat_sym("-") {
+            // The lexer reads the magnitude after `-` as i64::MIN (see `Lexer::number`).
+            if matches!(self.peek(), Tok::Int(i64::MIN)) && !self.in_values {
+                return Err(Diagnostic::error(
+                    "KQL_SYNTAX",
+                    "integer literal 9223372036854775808 is out of range for long",
+                    self.span(),
+                )
+                .with_help("write the smallest long as `-9223372036854775807 - 1`"));
+            }
             self.enter()?;
             let inner = self.unary();
             self.leave();
@@ -193,6 +202,16 @@ impl Parser {
                 self.expect_sym("]")?;
                 let span = expr.span.to(self.prev_span());
                 expr = Expr::new(ExprKind::Index(Box::new(expr), Box::new(index)), span);
+            } else if matches!(expr.kind, ExprKind::Name(_))
+                && self.at_sym(":")
+                && matches!(self.peek_at(1), Tok::Str(_))
+            {
+                // `search Column:"term"` is `Column has "term"`.
+                self.bump();
+                let term = self.primary()?;
+                let span = expr.span.to(self.prev_span());
+                let op = BinaryOp::Str(StringOp::Has, false);
+                expr = Expr::new(ExprKind::Binary(op, Box::new(expr), Box::new(term)), span);
             } else if let Tok::QuotedIdent(name) = self.peek().clone() {
                 // `d['key']` lexes as a quoted identifier: it is an index here.
                 if !matches!(expr.kind, ExprKind::Literal(_)) {
@@ -352,15 +371,17 @@ impl Parser {
             }
             // `['x']` lexes as a quoted identifier; inside dynamic it is a one-element array.
             Tok::QuotedIdent(s) => DynLiteral::Array(vec![DynLiteral::String(s)]),
-            Tok::Int(i) => DynLiteral::Long(if negative { -i } else { i }),
+            Tok::Int(i) => DynLiteral::Long(if negative { i.wrapping_neg() } else { i }),
             Tok::Real(r) => DynLiteral::Real(if negative { -r } else { r }),
             Tok::Timespan(t) => DynLiteral::Timespan(if negative { -t } else { t }),
             Tok::Typed { kind, raw } => DynLiteral::Typed { kind, raw },
             Tok::Ident(w) if w == "null" => DynLiteral::Null,
             Tok::Ident(w) if w == "true" => DynLiteral::Bool(true),
             Tok::Ident(w) if w == "false" => DynLiteral::Bool(false),
-            Tok::Ident(w) if matches!(w.as_str(), "long" | "int" | "real" | "double" | "bool" | "string") => {
-                // Typed scalars inside dynamic: long(5), real(null).
+            Tok::Ident(w)
+                if matches!(w.as_str(), "long" | "int" | "real" | "double" | "bool" | "string" | "dynamic") =>
+            {
+                // Typed scalars inside dynamic: long(5), real(null), and nested dynamic({...}).
                 self.expect_sym("(")?;
                 let inner = self.dynamic_value()?;
                 self.expect_sym(")")?;

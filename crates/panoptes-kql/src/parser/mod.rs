@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 200;
 /// Parses a whole query.
 pub fn parse(source: &str) -> Result<Query, Diagnostic> {
     let tokens = lex(source)?;
-    let mut parser = Parser { tokens, pos: 0, depth: 0 };
+    let mut parser = Parser { tokens, pos: 0, depth: 0, in_values: false };
     let statements = parser.statements(&[])?;
     if !parser.at_eof() {
         return Err(parser.unexpected("end of query"));
@@ -39,6 +39,8 @@ pub(crate) struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// Inside `datatable(...)[...]` values, the one place Kusto takes `-9223372036854775808`.
+    in_values: bool,
 }
 
 type PResult<T> = Result<T, Diagnostic>;

@@ -13,7 +13,10 @@ impl Parser {
             let span = self.bump().span;
             return Ok(vec![Expr::new(ExprKind::Literal(crate::ast::Literal::String(single)), span)]);
         }
-        self.delimited("[", "]", Self::or_expr)
+        let outer = std::mem::replace(&mut self.in_values, true);
+        let values = self.delimited("[", "]", Self::or_expr);
+        self.in_values = outer;
+        values
     }
 
     /// A source at the start of a pipeline, if one stands there.

@@ -22,6 +22,11 @@ pub(super) fn toint(a: &[Val]) -> Val {
         Val::Str(_) | Val::Dyn(serde_json::Value::String(_)) => {
             first(a).to_long().and_then(|v| i32::try_from(v).ok()).map_or(Val::Null, Val::Int)
         }
+        // A real saturates at the int range; a long wraps (as Kusto casts each).
+        Val::Real(r) if r.is_finite() => Val::Int(*r as i32),
+        Val::Dyn(serde_json::Value::Number(n)) if !n.is_i64() => {
+            n.as_f64().filter(|r| r.is_finite()).map_or(Val::Null, |r| Val::Int(r as i32))
+        }
         other => other.to_long().map_or(Val::Null, |v| Val::Int(v as i32)),
     }
 }

@@ -101,18 +101,9 @@ pub(super) fn bag_set_key(a: &[Val]) -> Val {
 }
 
 pub(super) fn array_concat(a: &[Val]) -> Val {
-    let mut out = Vec::new();
-    for i in 0..a.len() {
-        // A null array adds nothing (Kusto); anything else that is not an array makes it null.
-        if matches!(&a[i], Val::Null | Val::Dyn(Json::Null)) {
-            continue;
-        }
-        match array(a, i) {
-            Some(items) => out.extend(items),
-            None => return Val::Null,
-        }
-    }
-    Val::Dyn(Json::Array(out))
+    // Arguments that are not arrays (null, a bag, a scalar) add nothing, as in Kusto.
+    let items = (0..a.len()).filter_map(|i| array(a, i)).flatten();
+    Val::Dyn(Json::Array(items.collect()))
 }
 
 pub(super) fn array_slice(a: &[Val]) -> Val {
@@ -183,6 +174,55 @@ pub(super) fn array_reverse(a: &[Val]) -> Val {
         items.reverse();
         Val::Dyn(Json::Array(items))
     })
+}
+
+/// `array_rotate_left(arr, n)`; `right` rotates the other way (a negative `n` reverses both).
+fn rotate(a: &[Val], right: bool) -> Val {
+    let Some(mut items) = array(a, 0) else { return Val::Null };
+    if items.is_empty() {
+        return Val::Dyn(Json::Array(items));
+    }
+    let n = long(a, 1).unwrap_or(0);
+    let left = if right { n.wrapping_neg() } else { n };
+    let by = left.rem_euclid(items.len() as i64) as usize;
+    items.rotate_left(by);
+    Val::Dyn(Json::Array(items))
+}
+
+pub(super) fn array_rotate_left(a: &[Val]) -> Val {
+    rotate(a, false)
+}
+
+pub(super) fn array_rotate_right(a: &[Val]) -> Val {
+    rotate(a, true)
+}
+
+/// `array_shift_left(arr, n [, fill])`: elements move `n` places, the freed places take `fill`
+/// (null by default); `right` shifts the other way, and a negative `n` reverses both.
+fn shift(a: &[Val], right: bool) -> Val {
+    let Some(items) = array(a, 0) else { return Val::Null };
+    let n = long(a, 1).unwrap_or(0);
+    let left = if right { n.wrapping_neg() } else { n };
+    let fill = match a.get(2) {
+        Some(v) => v.to_json(),
+        None => Json::Null,
+    };
+    let len = items.len() as i64;
+    let out = (0..len)
+        .map(|i| {
+            let from = i.saturating_add(left);
+            usize::try_from(from).ok().and_then(|from| items.get(from).cloned()).unwrap_or_else(|| fill.clone())
+        })
+        .collect();
+    Val::Dyn(Json::Array(out))
+}
+
+pub(super) fn array_shift_left(a: &[Val]) -> Val {
+    shift(a, false)
+}
+
+pub(super) fn array_shift_right(a: &[Val]) -> Val {
+    shift(a, true)
 }
 
 pub(super) fn array_sum(a: &[Val]) -> Val {
@@ -316,6 +356,6 @@ pub(super) fn treepath(a: &[Val]) -> Val {
         }
     }
     let mut out = Vec::new();
-    walk("$", &json(a, 0), &mut out);
+    walk("", &json(a, 0), &mut out);
     Val::Dyn(Json::Array(out))
 }

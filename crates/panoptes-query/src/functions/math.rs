@@ -14,7 +14,7 @@ macro_rules! unary_real {
     )*};
 }
 
-/// Logarithms and roots of negative numbers are null in Kusto, not NaN.
+/// Logarithms of negative numbers are null in Kusto, not NaN (`sqrt(-1)` is NaN, though).
 macro_rules! unary_real_nonnegative {
     ($($name:ident => $f:expr;)*) => {$(
         pub(super) fn $name(a: &[Val]) -> Val {
@@ -27,13 +27,13 @@ macro_rules! unary_real_nonnegative {
 }
 
 unary_real_nonnegative! {
-    sqrt => f64::sqrt;
     log => f64::ln;
     log10 => f64::log10;
     log2 => f64::log2;
 }
 
 unary_real! {
+    sqrt => f64::sqrt;
     exp => f64::exp;
     exp2 => f64::exp2;
     exp10 => |x: f64| 10f64.powf(x);
@@ -52,7 +52,7 @@ unary_real! {
 
 pub(super) fn abs(a: &[Val]) -> Val {
     match a.first() {
-        Some(Val::Int(i)) => Val::Int(i.wrapping_abs()),
+        Some(Val::Int(i)) => Val::Long(i64::from(*i).abs()),
         Some(Val::Long(i)) => Val::Long(i.wrapping_abs()),
         Some(Val::Timespan(t)) => Val::Timespan(t.wrapping_abs()),
         Some(v) => v.to_real().map_or(Val::Null, |x| Val::Real(x.abs())),
@@ -64,7 +64,7 @@ pub(super) fn sign(a: &[Val]) -> Val {
     match a.first() {
         Some(Val::Int(i)) => Val::Int(i.signum()),
         Some(Val::Long(i)) => Val::Long(i.signum()),
-        Some(v) => v.to_real().map_or(Val::Null, |x| Val::Real(if x == 0.0 { 0.0 } else { x.signum() })),
+        Some(v) => v.to_real().map_or(Val::Null, |x| Val::Real(if x == 0.0 || x.is_nan() { 0.0 } else { x.signum() })),
         None => Val::Null,
     }
 }
@@ -99,15 +99,15 @@ pub(super) fn atan2(a: &[Val]) -> Val {
 }
 
 pub(super) fn isnan(a: &[Val]) -> Val {
-    Val::Bool(real(a, 0).is_some_and(f64::is_nan))
+    real(a, 0).map_or(Val::Null, |x| Val::Bool(x.is_nan()))
 }
 
 pub(super) fn isinf(a: &[Val]) -> Val {
-    Val::Bool(real(a, 0).is_some_and(f64::is_infinite))
+    real(a, 0).map_or(Val::Null, |x| Val::Bool(x.is_infinite()))
 }
 
 pub(super) fn isfinite(a: &[Val]) -> Val {
-    Val::Bool(real(a, 0).is_some_and(f64::is_finite))
+    real(a, 0).map_or(Val::Null, |x| Val::Bool(x.is_finite()))
 }
 
 pub(super) fn pi(_: &[Val]) -> Val {

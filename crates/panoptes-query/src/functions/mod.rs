@@ -296,7 +296,7 @@ pub fn parse_kv_fn(args: &[Val]) -> Val {
     let (text, key, pair, kv, quote, type_name) = (arg(0), arg(1), arg(2), arg(3), arg(4), arg(5));
     let quote = quote.chars().next();
     let mut found = None;
-    for item in text.split(pair.as_str()) {
+    for item in kv_items(&text, &pair, &kv, quote) {
         if let Some((k, v)) = item.split_once(kv.as_str())
             && k.trim() == key
         {
@@ -313,6 +313,36 @@ pub fn parse_kv_fn(args: &[Val]) -> Val {
         None if type_name == "string" => Val::Str(String::new()),
         None => Val::Null,
     }
+}
+
+/// The `key<kv>value` items of `parse-kv` text: split at the pair delimiter except inside
+/// quotes, with white space around the key-value delimiter dropped (`key = value`).
+fn kv_items(text: &str, pair: &str, kv: &str, quote: Option<char>) -> Vec<String> {
+    let (mut items, mut item) = (Vec::new(), String::new());
+    let mut quoted = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if Some(c) == quote {
+            quoted = !quoted;
+        } else if !quoted && !kv.is_empty() && rest.starts_with(kv) {
+            item.truncate(item.trim_end().len());
+            item.push_str(kv);
+            rest = rest[kv.len()..].trim_start();
+            continue;
+        } else if !quoted && !kv.is_empty() && c.is_whitespace() && rest.trim_start().starts_with(kv) {
+            // White space (even a white-space pair delimiter) before the key-value delimiter.
+            rest = rest.trim_start();
+            continue;
+        } else if !quoted && !pair.is_empty() && rest.starts_with(pair) {
+            items.push(std::mem::take(&mut item));
+            rest = &rest[pair.len()..];
+            continue;
+        }
+        item.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    items.push(item);
+    items
 }
 
 /// `mv-expand kind=array`: a bag becomes an array of `[key, value]` pairs.

@@ -12,6 +12,11 @@ pub enum Ret {
     Fixed(KqlType),
     /// The type of argument `i` (e.g. `bin`, `abs`).
     Arg(usize),
+    /// The widest numeric type among the arguments (int < long < real), else argument 0's:
+    /// `max_of(int, long)` is a long.
+    Widest,
+    /// Argument `i`'s type with int widened to long (`abs(int(-2147483648))` is 2147483648).
+    ArgAsLong(usize),
 }
 
 /// A row-wise function: arity bounds, result type, implementation.
@@ -134,6 +139,10 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "array_sort_asc" => f(1, 2, Dynamic, dynamic::array_sort_asc),
         "array_sort_desc" => f(1, 2, Dynamic, dynamic::array_sort_desc),
         "array_reverse" => f(1, 1, Dynamic, dynamic::array_reverse),
+        "array_rotate_left" => f(2, 2, Dynamic, dynamic::array_rotate_left),
+        "array_rotate_right" => f(2, 2, Dynamic, dynamic::array_rotate_right),
+        "array_shift_left" => f(2, 3, Dynamic, dynamic::array_shift_left),
+        "array_shift_right" => f(2, 3, Dynamic, dynamic::array_shift_right),
         "array_sum" => f(1, 1, Real, dynamic::array_sum),
         "array_iff" | "array_iif" => f(3, 3, Dynamic, dynamic::array_iff),
         "strcat_array" => f(2, 2, Str, dynamic::strcat_array),
@@ -180,7 +189,7 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "series_outliers" => f(1, 5, Dynamic, series::decompose_anomalies),
         "range" => f(2, 3, Dynamic, series::range),
         // Math.
-        "abs" => same(1, 1, 0, math::abs),
+        "abs" => FnSpec { min: 1, max: 1, ret: Ret::ArgAsLong(0), eval: math::abs },
         "sign" => same(1, 1, 0, math::sign),
         "round" => same(1, 2, 0, math::round),
         "ceiling" => f(1, 1, Real, math::ceiling),
@@ -207,8 +216,8 @@ pub fn lookup(name: &str) -> Option<FnSpec> {
         "isinf" => f(1, 1, Bool, math::isinf),
         "isfinite" => f(1, 1, Bool, math::isfinite),
         "pi" => f(0, 0, Real, math::pi),
-        "max_of" => same(1, MANY, 0, math::max_of),
-        "min_of" => same(1, MANY, 0, math::min_of),
+        "max_of" => FnSpec { min: 1, max: MANY, ret: Ret::Widest, eval: math::max_of },
+        "min_of" => FnSpec { min: 1, max: MANY, ret: Ret::Widest, eval: math::min_of },
         // Network and paths.
         "parse_ipv4" => f(1, 1, Long, network::parse_ipv4),
         "parse_ipv6" => f(1, 1, Str, network::parse_ipv6),
@@ -315,6 +324,10 @@ pub fn names() -> &'static [&'static str] {
         "array_sort_asc",
         "array_sort_desc",
         "array_reverse",
+        "array_rotate_left",
+        "array_rotate_right",
+        "array_shift_left",
+        "array_shift_right",
         "array_sum",
         "array_iff",
         "strcat_array",

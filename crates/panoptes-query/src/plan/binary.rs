@@ -3,7 +3,7 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, ScalarValue};
-use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, Operator, cast, when};
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, Operator, cast, lit, when};
 use panoptes_domain::KqlType;
 use panoptes_kql::ast::{BinaryOp, Expr as Ast};
 use panoptes_kql::{Diagnostic, Span};
@@ -189,6 +189,25 @@ impl Planner<'_> {
                 .with_help("convert one side first, e.g. with `tostring()`, `tolong()` or `todatetime()`"));
             }
         };
+        // Kusto has no null strings: a null (an unmatched outer-join column, say) is empty.
+        let empty = |e: &Expr| matches!(e, Expr::Literal(ScalarValue::Utf8(Some(t)), _) if t.is_empty());
+        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && (empty(&l) || empty(&r)) {
+            let other = if empty(&l) { r } else { l };
+            let is_empty = other.clone().is_null().or(other.eq(lit("")));
+            return Ok(if op == BinaryOp::Eq { is_empty } else { Expr::Not(Box::new(is_empty)) });
+        }
+        // Arrow orders reals totally (NaN equals NaN); Kusto compares them as IEEE does.
+        let real = [&l, &r].iter().any(|side| kql_type(&self.type_of(side, schema)) == Real);
+        if real && matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
+            let nan = datafusion::functions::expr_fn::coalesce(vec![
+                datafusion::functions::math::expr_fn::isnan(cast(l.clone(), DataType::Float64)),
+                lit(false),
+            ]);
+            return Ok(match op {
+                BinaryOp::Eq => l.eq(r).and(Expr::Not(Box::new(nan))),
+                _ => Expr::BinaryExpr(BinaryExpr::new(Box::new(l), Operator::IsDistinctFrom, Box::new(r))).or(nan),
+            });
+        }
         let operator = match op {
             BinaryOp::Eq => Operator::Eq,
             // Kusto: a null compared with a value is unequal, so `!=` keeps null rows.
@@ -204,7 +223,9 @@ impl Planner<'_> {
     pub(super) fn negate(&mut self, inner: Expr, schema: &DFSchema, span: Span) -> PResult<Expr> {
         match kql_type(&self.type_of(&inner, schema)) {
             KqlType::Timespan => Ok(cast(Expr::Negative(Box::new(cast(inner, DataType::Int64))), TIMESPAN)),
-            KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal => Ok(Expr::Negative(Box::new(inner))),
+            // Kusto's int arithmetic is long: `-int(-2147483648)` is 2147483648.
+            KqlType::Int => Ok(Expr::Negative(Box::new(cast(inner, DataType::Int64)))),
+            KqlType::Long | KqlType::Real | KqlType::Decimal => Ok(Expr::Negative(Box::new(inner))),
             KqlType::Dynamic => Ok(Expr::Negative(Box::new(cast_to(inner, KqlType::Real, schema)))),
             other => Err(Diagnostic::error("KQL_TYPE", format!("cannot negate a {other}"), span)),
         }

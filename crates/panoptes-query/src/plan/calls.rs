@@ -218,7 +218,14 @@ impl Planner<'_> {
             }
             "toscalar" => {
                 arity(1, 1)?;
-                let plan = self.tabular(&args[0])?;
+                let plan = match self.tabular(&args[0]) {
+                    Ok(plan) => plan,
+                    // `toscalar(1)`: a scalar is its own value.
+                    Err(d) if d.code == "KQL_EXPECTED_TABLE" && d.message.contains("found a scalar") => {
+                        return self.scalar(&args[0], &DFSchema::empty());
+                    }
+                    Err(d) => return Err(d),
+                };
                 let Some(first) = plan.schema().fields().first().map(|f| f.name().clone()) else {
                     return Err(Diagnostic::error("KQL_PLAN", "toscalar of a table without columns", span));
                 };
@@ -343,7 +350,29 @@ impl Planner<'_> {
         let ret = match spec.ret {
             Ret::Fixed(t) => t,
             Ret::Arg(i) => planned.get(i).map_or(KqlType::Dynamic, |e| kql_type(&self.type_of(e, schema))),
+            Ret::ArgAsLong(i) => match planned.get(i).map(|e| kql_type(&self.type_of(e, schema))) {
+                Some(KqlType::Int) => KqlType::Long,
+                other => other.unwrap_or(KqlType::Dynamic),
+            },
+            Ret::Widest => {
+                let types: Vec<KqlType> = planned.iter().map(|e| kql_type(&self.type_of(e, schema))).collect();
+                let rank = |t: &KqlType| [KqlType::Int, KqlType::Long, KqlType::Real].iter().position(|n| n == t);
+                match types.iter().all(|t| rank(t).is_some()) {
+                    true => types.iter().copied().max_by_key(rank).unwrap_or(KqlType::Long),
+                    false => types.first().copied().unwrap_or(KqlType::Dynamic),
+                }
+            }
         };
+        // Only a dynamic value's type depends on the row: any other column has its type even
+        // when null (`gettype(toint("x"))` is "int").
+        if name == "gettype"
+            && let Some(arg) = planned.first()
+        {
+            let arg_type = kql_type(&self.type_of(arg, schema));
+            if arg_type != KqlType::Dynamic {
+                return Ok(super::scalar::lit_str(arg_type.name()));
+            }
+        }
         // Fast paths on DataFusion's own kernels where the semantics match exactly.
         if name == "tostring" && kql_type(&self.type_of(&planned[0], schema)) == KqlType::String {
             return Ok(planned.into_iter().next().unwrap_or_else(|| super::scalar::lit_str("")));

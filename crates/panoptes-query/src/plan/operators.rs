@@ -149,7 +149,8 @@ impl Planner<'_> {
             Operator::ParseKv { source, columns, options } => self.parse_kv(input, source, columns, options, span),
             Operator::Invoke(call) => self.invoke(input, call, span),
             Operator::Evaluate { plugin, schema, .. } => self.evaluate(input, plugin, schema.as_deref(), span),
-            Operator::Search { tables, predicate, .. } => {
+            Operator::Search { tables, predicate, options } => {
+                let predicate = super::search::SearchPredicate::new(predicate, options);
                 self.search(Some(input), tables, predicate, &[], "$table", span)
             }
             Operator::MvApply { options, columns, subquery, .. } => {

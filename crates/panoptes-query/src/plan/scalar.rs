@@ -62,6 +62,14 @@ impl Planner<'_> {
                 let inner = self.scalar(inner, schema)?;
                 self.negate(inner, schema, span)
             }
+            // `where * has "x"`: any column (as text) has it; `!has` none does.
+            ExprKind::Binary(BinaryOp::Str(op, negated), left, right) if matches!(left.kind, ExprKind::Star) => {
+                let ExprKind::Literal(Literal::String(needle)) = &right.kind else {
+                    return Err(Diagnostic::error("KQL_SYNTAX", "`*` must be compared with a string constant", span));
+                };
+                let any = super::search::any_column_op(schema, *op, needle).unwrap_or(datafusion::prelude::lit(false));
+                Ok(if *negated { Expr::Not(Box::new(any)) } else { any })
+            }
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right, span, schema),
             ExprKind::In { expr, list, negated, ci } => self.plan_in(expr, list, *negated, *ci, schema, span),
             ExprKind::HasAnyAll { expr, list, all, cs } => {

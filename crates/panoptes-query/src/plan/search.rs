@@ -4,7 +4,7 @@
 
 use datafusion::common::DFSchema;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
-use panoptes_kql::ast::{BinaryOp, Expr as Ast, ExprKind, Ident, Literal, NamedExpr, StringOp};
+use panoptes_kql::ast::{BinaryOp, Expr as Ast, ExprKind, Ident, Literal, NamedExpr, OptionArg, StringOp};
 use panoptes_kql::{Diagnostic, Span};
 
 use super::operators::wildcard;
@@ -12,12 +12,25 @@ use super::{PResult, Planner, build, col, schema_names};
 use crate::functions::strops;
 use crate::types::kql_type;
 
+/// The predicate of `search`/`find`, and whether its bare terms match case (`kind=case_sensitive`).
+pub(super) struct SearchPredicate<'a> {
+    pub expr: &'a Ast,
+    pub case_sensitive: bool,
+}
+
+impl<'a> SearchPredicate<'a> {
+    pub(super) fn new(expr: &'a Ast, options: &[OptionArg]) -> Self {
+        let case_sensitive = options.iter().any(|o| o.name == "kind" && o.value.as_name() == Some("case_sensitive"));
+        Self { expr, case_sensitive }
+    }
+}
+
 impl Planner<'_> {
     pub(super) fn search(
         &mut self,
         input: Option<LogicalPlan>,
         tables: &[Ident],
-        predicate: &Ast,
+        predicate: SearchPredicate<'_>,
         project: &[NamedExpr],
         source_column: &str,
         span: Span,
@@ -51,7 +64,7 @@ impl Planner<'_> {
         }
         let mut filtered = Vec::new();
         for (name, plan) in sources {
-            let Some((plan, condition)) = self.search_condition(plan, predicate, &known, span)? else { continue };
+            let Some((plan, condition)) = self.search_condition(plan, &predicate, &known, span)? else { continue };
             let plan = build(LogicalPlanBuilder::from(plan).filter(condition), span)?;
             let mut exprs: Vec<Expr> = vec![super::scalar::lit_str(&name).alias(source_column)];
             if project.is_empty() {
@@ -84,15 +97,16 @@ impl Planner<'_> {
     fn search_condition(
         &mut self,
         mut plan: LogicalPlan,
-        predicate: &Ast,
+        predicate: &SearchPredicate<'_>,
         known: &[(String, panoptes_domain::KqlType)],
         span: Span,
     ) -> PResult<Option<(LogicalPlan, Expr)>> {
-        if let ExprKind::Literal(Literal::String(term)) = &predicate.kind {
-            return Ok(term_predicate(plan.schema(), term).map(|c| (plan, c)));
+        let cs = predicate.case_sensitive;
+        if let ExprKind::Literal(Literal::String(term)) = &predicate.expr.kind {
+            return Ok(term_predicate(plan.schema(), term, cs).map(|c| (plan, c)));
         }
         for _ in 0..=known.len() {
-            match self.search_predicate(predicate, plan.schema()) {
+            match self.search_predicate(predicate.expr, cs, plan.schema()) {
                 Ok(condition) => return Ok(Some((plan, condition))),
                 Err(d) if d.code == "KQL_UNKNOWN_COLUMN" => {
                     let missing = d.message.split('`').nth(1).unwrap_or_default();
@@ -110,13 +124,20 @@ impl Planner<'_> {
 
 impl Planner<'_> {
     /// A search predicate: bare string terms combine with `and`/`or` like conditions.
-    fn search_predicate(&mut self, predicate: &Ast, schema: &DFSchema) -> PResult<Expr> {
+    fn search_predicate(&mut self, predicate: &Ast, cs: bool, schema: &DFSchema) -> PResult<Expr> {
         match &predicate.kind {
             ExprKind::Literal(Literal::String(term)) => {
-                Ok(term_predicate(schema, term).unwrap_or(datafusion::prelude::lit(false)))
+                Ok(term_predicate(schema, term, cs).unwrap_or(datafusion::prelude::lit(false)))
+            }
+            // `not("term")`: no column has it.
+            ExprKind::Call { name, args, .. }
+                if name == "not"
+                    && matches!(args.as_slice(), [a] if matches!(a.kind, ExprKind::Literal(Literal::String(_)))) =>
+            {
+                Ok(Expr::Not(Box::new(self.search_predicate(&args[0], cs, schema)?)))
             }
             ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
-                let (l, r) = (self.search_predicate(left, schema)?, self.search_predicate(right, schema)?);
+                let (l, r) = (self.search_predicate(left, cs, schema)?, self.search_predicate(right, cs, schema)?);
                 Ok(if *op == BinaryOp::And { l.and(r) } else { l.or(r) })
             }
             _ => {
@@ -127,31 +148,72 @@ impl Planner<'_> {
     }
 }
 
-/// `search "term"`: any string column has the term (`*` wildcards mean contains).
-fn term_predicate(schema: &DFSchema, term: &str) -> Option<Expr> {
-    let (op, needle) = if term.starts_with('*') || term.ends_with('*') {
-        (StringOp::Contains, term.trim_matches('*'))
-    } else {
-        (StringOp::Has, term)
+/// `search "term"`: any column has the term. Wildcards as Kusto reads them: `err*` is a term
+/// prefix, `*err` a suffix, `*err*` contains, and `Lo*ng` a regex over a whole term.
+fn term_predicate(schema: &DFSchema, term: &str, cs: bool) -> Option<Expr> {
+    let inner = term.trim_matches('*');
+    let (op, needle) = match (term.starts_with('*'), term.ends_with('*') && term.len() > 1) {
+        _ if inner.contains('*') => {
+            let parts: Vec<String> = inner.split('*').map(regex::escape).collect();
+            let pattern = format!(r"{}\b{}\b", if cs { "" } else { "(?i)" }, parts.join(".*"));
+            return any_column(schema, &pattern, |column, needle| {
+                crate::functions::row_call(
+                    "matches_regex",
+                    panoptes_domain::KqlType::Bool,
+                    crate::functions::matches_regex_fn,
+                    vec![column, needle],
+                )
+            });
+        }
+        (true, true) => (StringOp::Contains, inner),
+        (false, true) => (StringOp::HasPrefix, inner),
+        (true, false) => (StringOp::HasSuffix, inner),
+        (false, false) => (StringOp::Has, term),
     };
+    let op = match (cs, op) {
+        (false, op) => op,
+        (true, StringOp::Contains) => StringOp::ContainsCs,
+        (true, StringOp::HasPrefix) => StringOp::HasPrefixCs,
+        (true, StringOp::HasSuffix) => StringOp::HasSuffixCs,
+        (true, _) => StringOp::HasCs,
+    };
+    any_column(schema, needle, |column, needle| strops::call(strops::StrPredicate::Op(op), column, needle))
+}
+
+/// `where * has "x"`: the string predicate over every column that could hold the term.
+pub(super) fn any_column_op(schema: &DFSchema, op: StringOp, needle: &str) -> Option<Expr> {
+    any_column(schema, needle, |column, needle| strops::call(strops::StrPredicate::Op(op), column, needle))
+}
+
+/// `matches(column as text, needle)` over each column whose text could contain `needle`
+/// (strings and dynamic values always; numbers, times and bools only when the term is made of
+/// characters their text has, so a word search never formats every number), or'ed together.
+fn any_column(schema: &DFSchema, needle: &str, matches: impl Fn(Expr, Expr) -> Expr) -> Option<Expr> {
+    use panoptes_domain::KqlType;
+    let numeric = !needle.is_empty() && needle.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
+    let temporal = !needle.is_empty() && needle.chars().all(|c| c.is_ascii_digit() || "-:.TZ ".contains(c));
+    let boolean = needle.eq_ignore_ascii_case("true") || needle.eq_ignore_ascii_case("false");
     schema
         .fields()
         .iter()
-        .filter(|f| {
-            matches!(kql_type(f.data_type()), panoptes_domain::KqlType::String | panoptes_domain::KqlType::Dynamic)
-        })
-        .map(|f| {
-            let column = if kql_type(f.data_type()) == panoptes_domain::KqlType::Dynamic {
+        .filter_map(|f| {
+            let kind = kql_type(f.data_type());
+            let searched = match kind {
+                KqlType::String | KqlType::Guid => return Some(col(f.name())),
+                KqlType::Dynamic => true,
+                KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal => numeric,
+                KqlType::Datetime | KqlType::Timespan => temporal,
+                KqlType::Bool => boolean,
+            };
+            searched.then(|| {
                 crate::functions::row_call(
                     "tostring",
-                    panoptes_domain::KqlType::String,
+                    KqlType::String,
                     crate::functions::tostring_fn,
                     vec![col(f.name())],
                 )
-            } else {
-                col(f.name())
-            };
-            strops::call(strops::StrPredicate::Op(op), column, super::scalar::lit_str(needle))
+            })
         })
+        .map(|column| matches(column, super::scalar::lit_str(needle)))
         .reduce(Expr::or)
 }

@@ -136,9 +136,11 @@ impl Planner<'_> {
             "series_axis",
             KqlType::Dynamic,
             functions::series_axis_fn,
-            vec![ticks(from), ticks(step), count, axis_kind],
+            vec![ticks(from), ticks(step), count.clone(), axis_kind],
         );
         final_exprs.push(axis_values.alias(axis_name));
-        build(LogicalPlanBuilder::from(collected).project(final_exprs), span)
+        // An empty range (`from` == `to`) has no series at all, not one of no slots.
+        let nonempty = count.gt(Expr::Literal(ScalarValue::Int64(Some(0)), None));
+        build(LogicalPlanBuilder::from(collected).filter(nonempty).and_then(|b| b.project(final_exprs)), span)
     }
 }

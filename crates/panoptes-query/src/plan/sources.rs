@@ -102,8 +102,12 @@ impl Planner<'_> {
                 let refused = crate::functions::externaldata_disabled();
                 build(LogicalPlanBuilder::from(base).filter(refused).and_then(|b| b.project(exprs)), span)
             }
-            Operator::Search { tables, predicate, .. } => self.search(None, tables, predicate, &[], "$table", span),
+            Operator::Search { tables, predicate, options } => {
+                let predicate = super::search::SearchPredicate::new(predicate, options);
+                self.search(None, tables, predicate, &[], "$table", span)
+            }
             Operator::Find { tables, predicate, project } => {
+                let predicate = super::search::SearchPredicate::new(predicate, &[]);
                 self.search(None, tables, predicate, project, "source_", span)
             }
             Operator::Evaluate { plugin, schema, .. } => {

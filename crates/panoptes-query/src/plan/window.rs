@@ -111,11 +111,62 @@ impl Planner<'_> {
                     .map_err(|e| super::df_error(e, span))?;
                 return Ok(self.push_window(built, schema));
             }
-            "row_rank_min" => datafusion::functions_window::expr_fn::rank(),
-            _ => datafusion::functions_window::expr_fn::dense_rank(),
+            _ => return self.row_rank(name, planned, &order, schema, span),
         };
         let built = ordered(window.partition_by(vec![]), &order).build().map_err(|e| super::df_error(e, span))?;
         Ok(self.push_window(built, schema))
+    }
+
+    /// `row_rank_dense(term [, restart])` grows by one, and `row_rank_min` jumps to the row's
+    /// number, on each row whose term differs from the row before (or that starts over).
+    fn row_rank(
+        &mut self,
+        name: &str,
+        planned: Vec<Expr>,
+        order: &[datafusion::logical_expr::SortExpr],
+        schema: &DFSchema,
+        span: Span,
+    ) -> PResult<Expr> {
+        let Some(term) = planned.first().cloned() else {
+            return Err(Diagnostic::error("KQL_ARGUMENTS", format!("`{name}` needs a term"), span));
+        };
+        let partition = match planned.get(1) {
+            Some(restart) => vec![self.restart_group(restart.clone(), order, schema, span)?],
+            None => vec![],
+        };
+        let build = |window: Expr| {
+            ordered(window.partition_by(partition.clone()), order).build().map_err(|e| super::df_error(e, span))
+        };
+        let number = build(row_number())?;
+        let number = self.push_window(number, schema);
+        let before = build(lag(term.clone(), Some(1), None))?;
+        let before = self.push_window(before, schema);
+        let starts = number.clone().eq(lit(1u64)).or(Expr::BinaryExpr(datafusion::logical_expr::BinaryExpr::new(
+            Box::new(before),
+            datafusion::logical_expr::Operator::IsDistinctFrom,
+            Box::new(term),
+        )));
+        let running = |aggregate: Expr, planner: &mut Self| -> PResult<Expr> {
+            let window = aggregate_window(aggregate, span)?
+                .partition_by(partition.clone())
+                .order_by(order.to_vec())
+                .window_frame(WindowFrame::new_bounds(
+                    WindowFrameUnits::Rows,
+                    WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+                    WindowFrameBound::CurrentRow,
+                ))
+                .build()
+                .map_err(|e| super::df_error(e, span))?;
+            Ok(planner.push_window(window, schema))
+        };
+        let rank = if name == "row_rank_min" {
+            let start = when(starts, cast(number, DataType::Int64)).end().map_err(|e| super::df_error(e, span))?;
+            running(datafusion::functions_aggregate::expr_fn::max(start), self)?
+        } else {
+            let step = when(starts, lit(1i64)).otherwise(lit(0i64)).map_err(|e| super::df_error(e, span))?;
+            running(datafusion::functions_aggregate::expr_fn::sum(step), self)?
+        };
+        Ok(cast(rank, DataType::Int64))
     }
 
     /// A group number that grows by one each row where `restart` is true, so window functions
