@@ -225,6 +225,28 @@ pub(super) fn array_shift_right(a: &[Val]) -> Val {
     shift(a, true)
 }
 
+/// `array_split(arr, i)` or `array_split(arr, [i, j, ...])`: the pieces between the indices
+/// (negative ones count from the end; out-of-range ones clamp).
+pub(super) fn array_split(a: &[Val]) -> Val {
+    let Some(items) = array(a, 0) else { return Val::Null };
+    let len = items.len() as i64;
+    let cuts: Vec<i64> = match json(a, 1) {
+        Json::Array(list) => list.iter().filter_map(Json::as_i64).collect(),
+        Json::Number(n) => n.as_i64().into_iter().collect(),
+        _ => return Val::Null,
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0usize;
+    for cut in cuts {
+        let at = (if cut < 0 { len + cut } else { cut }).clamp(0, len) as usize;
+        let end = at.max(start);
+        pieces.push(Json::Array(items[start..end].to_vec()));
+        start = end;
+    }
+    pieces.push(Json::Array(items[start..].to_vec()));
+    Val::Dyn(Json::Array(pieces))
+}
+
 pub(super) fn array_sum(a: &[Val]) -> Val {
     array(a, 0).map_or(Val::Null, |items| Val::Real(items.iter().filter_map(Json::as_f64).sum()))
 }
