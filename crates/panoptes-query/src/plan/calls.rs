@@ -221,7 +221,7 @@ impl Planner<'_> {
                 let plan = match self.tabular(&args[0]) {
                     Ok(plan) => plan,
                     // `toscalar(1)`: a scalar is its own value.
-                    Err(d) if d.code == "KQL_EXPECTED_TABLE" && d.message.contains("found a scalar") => {
+                    Err(d) if d.code == "KQL_EXPECTED_TABLE" => {
                         return self.scalar(&args[0], &DFSchema::empty());
                     }
                     Err(d) => return Err(d),

@@ -152,19 +152,19 @@ impl Planner<'_> {
 /// prefix, `*err` a suffix, `*err*` contains, and `Lo*ng` a regex over a whole term.
 fn term_predicate(schema: &DFSchema, term: &str, cs: bool) -> Option<Expr> {
     let inner = term.trim_matches('*');
+    if inner.contains('*') {
+        let parts: Vec<String> = inner.split('*').map(regex::escape).collect();
+        let pattern = format!(r"{}\b{}\b", if cs { "" } else { "(?i)" }, parts.join(".*"));
+        return any_column(schema, &pattern, |column, needle| {
+            crate::functions::row_call(
+                "matches_regex",
+                panoptes_domain::KqlType::Bool,
+                crate::functions::matches_regex_fn,
+                vec![column, needle],
+            )
+        });
+    }
     let (op, needle) = match (term.starts_with('*'), term.ends_with('*') && term.len() > 1) {
-        _ if inner.contains('*') => {
-            let parts: Vec<String> = inner.split('*').map(regex::escape).collect();
-            let pattern = format!(r"{}\b{}\b", if cs { "" } else { "(?i)" }, parts.join(".*"));
-            return any_column(schema, &pattern, |column, needle| {
-                crate::functions::row_call(
-                    "matches_regex",
-                    panoptes_domain::KqlType::Bool,
-                    crate::functions::matches_regex_fn,
-                    vec![column, needle],
-                )
-            });
-        }
         (true, true) => (StringOp::Contains, inner),
         (false, true) => (StringOp::HasPrefix, inner),
         (true, false) => (StringOp::HasSuffix, inner),
@@ -177,7 +177,7 @@ fn term_predicate(schema: &DFSchema, term: &str, cs: bool) -> Option<Expr> {
         (true, StringOp::HasSuffix) => StringOp::HasSuffixCs,
         (true, _) => StringOp::HasCs,
     };
-    any_column(schema, needle, |column, needle| strops::call(strops::StrPredicate::Op(op), column, needle))
+    any_column_op(schema, op, needle)
 }
 
 /// `where * has "x"`: the string predicate over every column that could hold the term.

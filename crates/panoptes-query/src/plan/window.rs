@@ -46,21 +46,9 @@ impl Planner<'_> {
                 )),
             }
         };
-        let rows_frame = || {
-            WindowFrame::new_bounds(
-                WindowFrameUnits::Rows,
-                WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
-                WindowFrameBound::CurrentRow,
-            )
-        };
         let window = match name {
             "row_number" => {
-                let partition = match planned.get(1) {
-                    Some(restart) => {
-                        vec![self.restart_group(restart.clone(), &order, schema, span)?]
-                    }
-                    None => vec![],
-                };
+                let partition = self.restart_partition(planned.get(1), &order, schema, span)?;
                 let number = ordered(row_number().partition_by(partition), &order)
                     .build()
                     .map_err(|e| super::df_error(e, span))?;
@@ -96,20 +84,9 @@ impl Planner<'_> {
                 let Some(value) = planned.first().cloned() else {
                     return Err(Diagnostic::error("KQL_ARGUMENTS", "`row_cumsum` needs a column", span));
                 };
-                let partition = match planned.get(1) {
-                    Some(restart) => {
-                        vec![self.restart_group(restart.clone(), &order, schema, span)?]
-                    }
-                    None => vec![],
-                };
-                let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(value), span)?;
-                let built = window
-                    .partition_by(partition)
-                    .order_by(order)
-                    .window_frame(rows_frame())
-                    .build()
-                    .map_err(|e| super::df_error(e, span))?;
-                return Ok(self.push_window(built, schema));
+                let partition = self.restart_partition(planned.get(1), &order, schema, span)?;
+                let sum = datafusion::functions_aggregate::expr_fn::sum(value);
+                return self.running_aggregate(sum, partition, &order, schema, span);
             }
             _ => return self.row_rank(name, planned, &order, schema, span),
         };
@@ -130,10 +107,7 @@ impl Planner<'_> {
         let Some(term) = planned.first().cloned() else {
             return Err(Diagnostic::error("KQL_ARGUMENTS", format!("`{name}` needs a term"), span));
         };
-        let partition = match planned.get(1) {
-            Some(restart) => vec![self.restart_group(restart.clone(), order, schema, span)?],
-            None => vec![],
-        };
+        let partition = self.restart_partition(planned.get(1), order, schema, span)?;
         let build = |window: Expr| {
             ordered(window.partition_by(partition.clone()), order).build().map_err(|e| super::df_error(e, span))
         };
@@ -146,27 +120,52 @@ impl Planner<'_> {
             datafusion::logical_expr::Operator::IsDistinctFrom,
             Box::new(term),
         )));
-        let running = |aggregate: Expr, planner: &mut Self| -> PResult<Expr> {
-            let window = aggregate_window(aggregate, span)?
-                .partition_by(partition.clone())
-                .order_by(order.to_vec())
-                .window_frame(WindowFrame::new_bounds(
-                    WindowFrameUnits::Rows,
-                    WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
-                    WindowFrameBound::CurrentRow,
-                ))
-                .build()
-                .map_err(|e| super::df_error(e, span))?;
-            Ok(planner.push_window(window, schema))
-        };
-        let rank = if name == "row_rank_min" {
+        let running = if name == "row_rank_min" {
             let start = when(starts, cast(number, DataType::Int64)).end().map_err(|e| super::df_error(e, span))?;
-            running(datafusion::functions_aggregate::expr_fn::max(start), self)?
+            datafusion::functions_aggregate::expr_fn::max(start)
         } else {
             let step = when(starts, lit(1i64)).otherwise(lit(0i64)).map_err(|e| super::df_error(e, span))?;
-            running(datafusion::functions_aggregate::expr_fn::sum(step), self)?
+            datafusion::functions_aggregate::expr_fn::sum(step)
         };
+        let rank = self.running_aggregate(running, partition, order, schema, span)?;
         Ok(cast(rank, DataType::Int64))
+    }
+
+    /// The partition of a window function's optional restart predicate: none, or its group.
+    fn restart_partition(
+        &mut self,
+        restart: Option<&Expr>,
+        order: &[datafusion::logical_expr::SortExpr],
+        schema: &DFSchema,
+        span: Span,
+    ) -> PResult<Vec<Expr>> {
+        match restart {
+            Some(restart) => Ok(vec![self.restart_group(restart.clone(), order, schema, span)?]),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// An aggregate over each row and all rows before it in `order` (within `partition`).
+    fn running_aggregate(
+        &mut self,
+        aggregate: Expr,
+        partition: Vec<Expr>,
+        order: &[datafusion::logical_expr::SortExpr],
+        schema: &DFSchema,
+        span: Span,
+    ) -> PResult<Expr> {
+        let frame = WindowFrame::new_bounds(
+            WindowFrameUnits::Rows,
+            WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+            WindowFrameBound::CurrentRow,
+        );
+        let window = aggregate_window(aggregate, span)?
+            .partition_by(partition)
+            .order_by(order.to_vec())
+            .window_frame(frame)
+            .build()
+            .map_err(|e| super::df_error(e, span))?;
+        Ok(self.push_window(window, schema))
     }
 
     /// A group number that grows by one each row where `restart` is true, so window functions
@@ -181,17 +180,7 @@ impl Planner<'_> {
         let flag = when(cast_to(restart, KqlType::Bool, schema), lit(1i64))
             .otherwise(lit(0i64))
             .map_err(|e| super::df_error(e, span))?;
-        let frame = WindowFrame::new_bounds(
-            WindowFrameUnits::Rows,
-            WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
-            WindowFrameBound::CurrentRow,
-        );
-        let window = aggregate_window(datafusion::functions_aggregate::expr_fn::sum(flag), span)?
-            .order_by(order.to_vec())
-            .window_frame(frame)
-            .build()
-            .map_err(|e| super::df_error(e, span))?;
-        Ok(self.push_window(window, schema))
+        self.running_aggregate(datafusion::functions_aggregate::expr_fn::sum(flag), vec![], order, schema, span)
     }
 
     /// Queues a window function and returns a typed reference to its future column (the
