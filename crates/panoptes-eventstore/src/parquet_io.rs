@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef, TimestampNanosecondType}
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::basic::{Compression, Encoding, ZstdLevel};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use datafusion::parquet::schema::types::ColumnPath;
 use panoptes_domain::TenantId;
@@ -259,8 +259,10 @@ fn first_tenant(batch: &RecordBatch) -> Option<String> {
 
 fn writer_properties(schema: &SchemaRef) -> WriterProperties {
     let mut builder = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
+        // Row-group min/max for every column; the page index only for times, the one order
+        // a file has, so only there can a page be skipped.
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_max_row_group_row_count(Some(256 * 1024));
     for name in BLOOM_COLUMNS {
         if schema.index_of(name).is_ok() {
@@ -273,8 +275,15 @@ fn writer_properties(schema: &SchemaRef) -> WriterProperties {
         if matches!(field.data_type(), DataType::Timestamp(..)) || UNIQUE_COLUMNS.contains(&field.name().as_str()) {
             builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
         }
+        if matches!(field.data_type(), DataType::Timestamp(..)) {
+            let path = ColumnPath::from(field.name().as_str());
+            builder = builder.set_column_encoding(path.clone(), Encoding::DELTA_BINARY_PACKED);
+            builder = builder.set_column_statistics_enabled(path, EnabledStatistics::Page);
+        }
     }
-    for name in FREE_TEXT_COLUMNS {
+    // Ids and hashes are random, so their min/max spans every row group; their bloom filters
+    // are what prunes a lookup.
+    for name in FREE_TEXT_COLUMNS.iter().chain(BLOOM_COLUMNS) {
         if schema.index_of(name).is_ok() {
             builder = builder.set_column_statistics_enabled(ColumnPath::from(*name), EnabledStatistics::None);
         }

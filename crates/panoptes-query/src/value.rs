@@ -69,6 +69,8 @@ impl Val {
             Val::Bool(b) => Some(i64::from(*b)),
             Val::Int(i) => Some(i64::from(*i)),
             Val::Long(i) => Some(*i),
+            // A real beyond the long range converts as .NET's unchecked cast does: to the minimum.
+            Val::Real(r) if r.is_finite() && (*r >= i64::MAX as f64 || *r < i64::MIN as f64) => Some(i64::MIN),
             Val::Real(r) if r.is_finite() => Some(*r as i64),
             Val::Datetime(ns) => Some(ns / 100 + UNIX_EPOCH_TICKS),
             Val::Timespan(ns) => Some(ns / 100),
@@ -181,10 +183,13 @@ fn parse_long(s: &str) -> Option<i64> {
 
 fn parse_real(s: &str) -> Option<f64> {
     let t = s.trim();
-    match t.to_ascii_lowercase().as_str() {
-        "nan" => return Some(f64::NAN),
-        "inf" | "+inf" | "infinity" | "+infinity" => return Some(f64::INFINITY),
-        "-inf" | "-infinity" => return Some(f64::NEG_INFINITY),
+    // `NaN` and `Infinity` in any case, as .NET reads them; `inf` only as Kusto writes it.
+    match (t, t.to_ascii_lowercase().as_str()) {
+        (_, "nan") => return Some(f64::NAN),
+        ("inf" | "+inf", _) | (_, "infinity" | "+infinity") => return Some(f64::INFINITY),
+        ("-inf", _) | (_, "-infinity") => return Some(f64::NEG_INFINITY),
+        // Rust would read `INF` and `nAn` too.
+        (_, lower) if lower.contains("inf") || lower.contains("nan") => return None,
         _ => {}
     }
     t.parse().ok()

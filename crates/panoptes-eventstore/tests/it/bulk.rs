@@ -45,7 +45,7 @@ async fn an_import_writes_each_day_as_one_sorted_run() {
 }
 
 /// Rows already in time order are written as they lie and scattered ones gathered: either
-/// way the file is in time order, and long command lines carry no min/max statistics.
+/// way the file is in time order, and long command lines, ids and hashes carry no min/max.
 #[tokio::test]
 async fn runs_in_time_order_and_scattered_rows_are_written_in_order() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -79,6 +79,7 @@ async fn runs_in_time_order_and_scattered_rows_are_written_in_order() {
     };
     assert!(statistics("Timestamp") && statistics("DeviceName"));
     assert!(!statistics("ProcessCommandLine"), "free text has no min/max");
+    assert!(!statistics("SHA256") && !statistics("DeviceId"), "ids and hashes prune by bloom filter, not min/max");
 }
 
 /// The row groups of a data file and its ReportIds in file order.

@@ -252,15 +252,22 @@ pub(super) fn array_sum(a: &[Val]) -> Val {
 }
 
 pub(super) fn array_iff(a: &[Val]) -> Val {
-    let (Some(cond), Some(yes), Some(no)) = (array(a, 0), array(a, 1), array(a, 2)) else {
+    let Some(cond) = array(a, 0) else {
         return Val::Null;
+    };
+    // Either branch may be one scalar, which stands for every element.
+    let branch = |k: usize| array(a, k).ok_or_else(|| a.get(k).map(Val::to_json).unwrap_or(Json::Null));
+    let (yes, no) = (branch(1), branch(2));
+    let element = |side: &Result<Vec<Json>, Json>, i: usize| match side {
+        Ok(items) => items.get(i).cloned().unwrap_or(Json::Null),
+        Err(scalar) => scalar.clone(),
     };
     let out = cond
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let pick = Val::Dyn(c.clone()).to_bool().unwrap_or(false);
-            (if pick { yes.get(i) } else { no.get(i) }).cloned().unwrap_or(Json::Null)
+            element(if pick { &yes } else { &no }, i)
         })
         .collect();
     Val::Dyn(Json::Array(out))

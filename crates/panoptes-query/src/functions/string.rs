@@ -219,6 +219,9 @@ pub(super) fn extract_all(a: &[Val]) -> Val {
 pub(super) fn indexof(a: &[Val]) -> Val {
     let text: Vec<char> = s(a, 0).chars().collect();
     let lookup: Vec<char> = s(a, 1).chars().collect();
+    if lookup.is_empty() {
+        return Val::Null; // Kusto: an empty lookup has no position
+    }
     let start = long(a, 2).unwrap_or(0);
     let length = long(a, 3).unwrap_or(-1);
     let occurrence = long(a, 4).unwrap_or(1).max(1);

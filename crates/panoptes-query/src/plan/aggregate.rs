@@ -142,11 +142,27 @@ impl Planner<'_> {
             "min" | "max" | "minif" | "maxif" => {
                 need(1)?;
                 let x = self.scalar(&args[0], schema)?;
-                let mut a = if name.starts_with("min") { agg::min(x) } else { agg::max(x) };
-                if name.ends_with("if") {
-                    need(2)?;
-                    a = filtered(a, self.predicate(&args[1], schema)?, span)?;
-                }
+                let condition = match name.ends_with("if") {
+                    true => {
+                        need(2)?;
+                        Some(self.predicate(&args[1], schema)?)
+                    }
+                    false => None,
+                };
+                let max = name.starts_with("max");
+                let a = if kql_type(&self.type_of(&x, schema)) == KqlType::Real {
+                    // DataFusion's min and max pass over NaN (Kusto: any NaN is the answer) and
+                    // start from the largest finite real (the min of +inf alone came out 1.8e308).
+                    let present = x.clone().is_not_null();
+                    let condition = condition.map_or(present.clone(), |c| c.and(present));
+                    ordered_first(x.clone(), &real_extreme_order(x, max), condition, span)?
+                } else {
+                    let a = if max { agg::max(x) } else { agg::min(x) };
+                    match condition {
+                        Some(c) => filtered(a, c, span)?,
+                        None => a,
+                    }
+                };
                 Ok(vec![part(a, Post::None, format!("{name}_{}", arg_name(0)))])
             }
             "stdev" | "stdevp" | "variance" | "variancep" | "stdevif" | "varianceif" => {
@@ -301,8 +317,12 @@ impl Planner<'_> {
                     if let Some(c) = &condition {
                         x = filtered(x, c.clone(), span)?;
                     }
-                    let default =
-                        if i == 0 && value_args.len() == 1 { arg_name(0) } else { default_name(a).unwrap_or_default() };
+                    // The old name `any(x)` names its column `any_x`; `take_any(x)` keeps `x`.
+                    let default = match (i, value_args.len(), name) {
+                        (0, 1, "any") => format!("any_{}", arg_name(0)),
+                        (0, 1, _) => arg_name(0),
+                        _ => default_name(a).unwrap_or_default(),
+                    };
                     parts.push(part(x, Post::None, if default.is_empty() { format!("{name}_") } else { default }));
                 }
                 Ok(parts)
@@ -311,11 +331,19 @@ impl Planner<'_> {
                 need(1)?;
                 let by = self.scalar(&args[0], schema)?;
                 let desc = name.contains("max");
-                let order = vec![SortExpr::new(by.clone(), !desc, false)];
                 let not_null = by.clone().is_not_null();
-                let extreme = if desc { agg::max(by.clone()) } else { agg::min(by.clone()) };
+                let (order, extreme) = if kql_type(&self.type_of(&by, schema)) == KqlType::Real {
+                    let order = real_extreme_order(by.clone(), desc);
+                    let extreme = ordered_first(by.clone(), &order, not_null.clone(), span)?;
+                    (order, extreme)
+                } else {
+                    let extreme = if desc { agg::max(by.clone()) } else { agg::min(by.clone()) };
+                    (vec![SortExpr::new(by.clone(), !desc, false)], extreme)
+                };
                 let mut parts = vec![part(extreme, Post::None, arg_name(0))];
                 let first_name = arg_name(0);
+                // Nulls sort last, so a group whose `by` is all null still yields one of its rows.
+                let any_row = lit(true);
                 for a in &args[1..] {
                     if matches!(a.kind, ExprKind::Star) {
                         for field in schema.fields() {
@@ -323,13 +351,13 @@ impl Planner<'_> {
                             if keys.contains(n) || *n == first_name {
                                 continue;
                             }
-                            let x = ordered_first(col(n), &order, not_null.clone(), span)?;
+                            let x = ordered_first(col(n), &order, any_row.clone(), span)?;
                             parts.push(part(x, Post::None, n.clone()));
                         }
                         continue;
                     }
                     let x = self.scalar(a, schema)?;
-                    let x = ordered_first(x, &order, not_null.clone(), span)?;
+                    let x = ordered_first(x, &order, any_row.clone(), span)?;
                     parts.push(part(x, Post::None, default_name(a).unwrap_or_else(|| format!("{name}_"))));
                 }
                 Ok(parts)
@@ -348,6 +376,13 @@ impl Planner<'_> {
 /// to add a filter drops its ordering).
 fn ordered_first(x: Expr, order: &[SortExpr], condition: Expr, span: Span) -> PResult<Expr> {
     agg::first_value(x, vec![]).order_by(order.to_vec()).filter(condition).build().map_err(|e| super::df_error(e, span))
+}
+
+/// The order whose first row holds a real's extreme as Kusto picks it: a NaN if there is one
+/// (for min and max alike), else the least or greatest value.
+fn real_extreme_order(x: Expr, max: bool) -> Vec<SortExpr> {
+    let nan = datafusion::functions::math::expr_fn::isnan(x.clone());
+    vec![SortExpr::new(nan, false, false), SortExpr::new(x, !max, false)]
 }
 
 /// Adds a FILTER clause to an aggregate.

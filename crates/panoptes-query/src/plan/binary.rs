@@ -204,7 +204,7 @@ impl Planner<'_> {
                 lit(false),
             ]);
             return Ok(match op {
-                BinaryOp::Eq => l.eq(r).and(Expr::Not(Box::new(nan))),
+                BinaryOp::Eq => known_equal(l.clone().eq(r.clone()), &[&l, &r], schema).and(Expr::Not(Box::new(nan))),
                 _ => Expr::BinaryExpr(BinaryExpr::new(Box::new(l), Operator::IsDistinctFrom, Box::new(r))).or(nan),
             });
         }
@@ -217,7 +217,23 @@ impl Planner<'_> {
             BinaryOp::Gt => Operator::Gt,
             _ => Operator::GtEq,
         };
-        Ok(Expr::BinaryExpr(BinaryExpr::new(Box::new(l), operator, Box::new(r))))
+        if operator == Operator::Eq {
+            return Ok(known_equal(l.clone().eq(r.clone()), &[&l, &r], schema));
+        }
+        // Arrow sorts NaN above every real, so `nan > 1` (or `1 < nan`) would hold; in Kusto no
+        // ordering with NaN does. Only the side on the greater end needs the guard.
+        let greater = if matches!(op, BinaryOp::Gt | BinaryOp::GtEq) { &l } else { &r };
+        let guard = (real && !is_literal(greater)).then(|| {
+            datafusion::functions::expr_fn::coalesce(vec![
+                datafusion::functions::math::expr_fn::isnan(cast(greater.clone(), DataType::Float64)),
+                lit(false),
+            ])
+        });
+        let compared = Expr::BinaryExpr(BinaryExpr::new(Box::new(l), operator, Box::new(r)));
+        Ok(match guard {
+            Some(nan) => compared.and(Expr::Not(Box::new(nan))),
+            None => compared,
+        })
     }
 
     pub(super) fn negate(&mut self, inner: Expr, schema: &DFSchema, span: Span) -> PResult<Expr> {
@@ -265,6 +281,17 @@ fn converts(expr: &Expr, target: KqlType, schema: &DFSchema) -> bool {
     }
     let converted = cast_to(expr.clone(), target, schema);
     super::sources::constant_value(converted).is_some_and(|v| !v.is_null())
+}
+
+/// An equality (or `in`) made two-valued as Kusto's is: false, not null, where a side is null,
+/// so `extend b = x == 0` is false for a null `x` and `not(x == 0)` true. Kept a conjunction
+/// with the plain equality so that file pruning and bloom filters still see `column = value`.
+pub(super) fn known_equal(equal: Expr, sides: &[&Expr], schema: &DFSchema) -> Expr {
+    let may_be_null = |side: &&&Expr| match side {
+        Expr::Literal(v, _) => v.is_null(),
+        other => other.nullable(schema).unwrap_or(true),
+    };
+    sides.iter().filter(may_be_null).fold(equal, |e, side| e.and((*side).clone().is_not_null()))
 }
 
 fn is_null_literal(expr: &Expr) -> bool {

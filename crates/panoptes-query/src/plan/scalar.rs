@@ -152,7 +152,26 @@ impl Planner<'_> {
 
     /// The Arrow type of a planned expression (dynamic when it cannot be told).
     pub(crate) fn type_of(&self, expr: &Expr, schema: &DFSchema) -> datafusion::arrow::datatypes::DataType {
-        expr.get_type(schema).unwrap_or(DYNAMIC)
+        match expr.get_type(schema) {
+            Ok(t) => t,
+            Err(_) if !self.pending_windows.is_empty() => {
+                self.with_window_columns(schema).and_then(|s| expr.get_type(&s).ok()).unwrap_or(DYNAMIC)
+            }
+            Err(_) => DYNAMIC,
+        }
+    }
+
+    /// The schema with the queued window functions' future columns, so that an expression
+    /// over one (`todouble(row_cumsum(x)) / n`) has a type before the Window node exists.
+    fn with_window_columns(&self, schema: &DFSchema) -> Option<DFSchema> {
+        let mut extended = schema.clone();
+        for (window, name, _) in &self.pending_windows {
+            let data_type = window.get_type(&extended).unwrap_or(DYNAMIC);
+            let field = datafusion::arrow::datatypes::Field::new(name, data_type, true);
+            let column = DFSchema::from_unqualified_fields(vec![field].into(), Default::default()).ok()?;
+            extended = extended.join(&column).ok()?;
+        }
+        Some(extended)
     }
 
     /// Converts to dynamic: strings are parsed as JSON (as `parse_json` would).
@@ -251,7 +270,10 @@ impl Planner<'_> {
             // A constant list: plain SQL IN over the value's type.
             let target = kql_type(&value_type);
             let list: Vec<Expr> = items.iter().map(|i| super::binary::json_literal(i, target)).collect();
-            return Ok(Expr::InList(InList::new(Box::new(value), list, negated)));
+            // Kusto: a null is in no list, so `!in` keeps it.
+            let found = Expr::InList(InList::new(Box::new(value.clone()), list, false));
+            let found = super::binary::known_equal(found, &[&value], schema);
+            return Ok(if negated { Expr::Not(Box::new(found)) } else { found });
         }
         let hay = self.as_string(value, schema);
         let found = functions::row_call("in", KqlType::Bool, functions::in_array_fn, vec![hay, needles]);

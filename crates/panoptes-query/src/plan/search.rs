@@ -129,6 +129,10 @@ impl Planner<'_> {
             ExprKind::Literal(Literal::String(term)) => {
                 Ok(term_predicate(schema, term, cs).unwrap_or(datafusion::prelude::lit(false)))
             }
+            // A bare number is a term of text: it matches string columns that have it, not
+            // numeric columns (Kusto: `search "x" or 2.71` passes over a real column of 2.71).
+            ExprKind::Literal(Literal::Long(n)) => Ok(text_term(schema, &n.to_string(), cs)),
+            ExprKind::Literal(Literal::Real(r)) => Ok(text_term(schema, &r.to_string(), cs)),
             // `not("term")`: no column has it.
             ExprKind::Call { name, args, .. }
                 if name == "not"
@@ -178,6 +182,18 @@ fn term_predicate(schema: &DFSchema, term: &str, cs: bool) -> Option<Expr> {
         (true, _) => StringOp::HasCs,
     };
     any_column_op(schema, op, needle)
+}
+
+/// A term searched in the string columns only.
+fn text_term(schema: &DFSchema, term: &str, cs: bool) -> Expr {
+    let op = if cs { StringOp::HasCs } else { StringOp::Has };
+    schema
+        .fields()
+        .iter()
+        .filter(|f| matches!(kql_type(f.data_type()), panoptes_domain::KqlType::String))
+        .map(|f| strops::call(strops::StrPredicate::Op(op), col(f.name()), super::scalar::lit_str(term)))
+        .reduce(Expr::or)
+        .unwrap_or(datafusion::prelude::lit(false))
 }
 
 /// `where * has "x"`: the string predicate over every column that could hold the term.

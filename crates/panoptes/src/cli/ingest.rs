@@ -16,7 +16,7 @@ use panoptes_eventstore::ingest::{
     Converted, Format, IngestOptions, RawRecord, RecordError, convert_records, convert_text, csv_records, evtx_records,
 };
 use panoptes_eventstore::{BulkLoad, EventStore, StoreConfig};
-use pipeline::convert_pipelined;
+use pipeline::{Buffers, convert_pipelined};
 
 /// NDJSON is converted about this much text at a time: chunks this small reuse the allocator's warm memory
 /// (larger ones are fresh pages from the kernel each time, which costs more than the parsing).
@@ -117,6 +117,7 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
     let evtx = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("evtx"));
     let csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let ndjson = !evtx && !csv && !archive && is_ndjson(file)?;
+    let buffers = Buffers::default();
     let chunks = || -> anyhow::Result<Chunks> {
         if archive {
             // Each member is a file of its own: positions count from its first line.
@@ -132,7 +133,7 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
             return Ok(Box::new(std::iter::once(Ok((Input::Records(records), bytes)))));
         }
         if ndjson {
-            return Ok(Box::new(line_chunks(file)?));
+            return Ok(Box::new(line_chunks(file, buffers.clone())?));
         }
         if csv {
             let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -153,7 +154,7 @@ fn ingest_file(store: &EventStore, scope: &TenantScope, args: &IngestArgs, file:
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut tally = Tally::default();
-    convert_pipelined(chunks()?, &options, |converted, bytes| {
+    convert_pipelined(chunks()?, &buffers, &options, |converted, bytes| {
         store_chunk(&mut load, &mut tally, converted, args.strict)?;
         progress.inc(bytes);
         Ok(())
@@ -192,12 +193,14 @@ enum Input {
 }
 
 impl Input {
-    fn convert(self, options: &IngestOptions) -> anyhow::Result<Converted> {
+    /// The rows, and the text's buffer for reuse.
+    fn convert(self, options: &IngestOptions) -> (anyhow::Result<Converted>, Option<Vec<u8>>) {
         match self {
-            Input::Text { text, first_line } => convert_text(&text, first_line, options),
-            Input::Records(records) => convert_records(records, options),
+            Input::Text { text, first_line } => {
+                (convert_text(&text, first_line, options).map_err(anyhow::Error::msg), Some(text.into_bytes()))
+            }
+            Input::Records(records) => (convert_records(records, options).map_err(anyhow::Error::msg), None),
         }
-        .map_err(anyhow::Error::msg)
     }
 }
 
@@ -219,7 +222,10 @@ fn is_ndjson(file: &Path) -> anyhow::Result<bool> {
 
 /// The file's lines, about `CHUNK_BYTES` at a time, as one text each: read in blocks and cut at
 /// the last line end (a line longer than a block makes its chunk longer), not line by line.
-fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Input, u64)>> + Send + 'static> {
+fn line_chunks(
+    file: &Path,
+    buffers: Buffers,
+) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(Input, u64)>> + Send + 'static> {
     let mut reader = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let name = file.display().to_string();
     let mut next_line = 1;
@@ -227,7 +233,7 @@ fn line_chunks(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Resul
     let mut carry: Vec<u8> = Vec::new();
     Ok(std::iter::from_fn(move || {
         // Sized for the whole chunk up front: growing it while reading would copy it again.
-        let mut block = Vec::with_capacity(CHUNK_BYTES + carry.len() + (CHUNK_BYTES >> 4));
+        let mut block = buffers.take(CHUNK_BYTES + carry.len() + (CHUNK_BYTES >> 4));
         block.append(&mut carry);
         let at_end = loop {
             let start = block.len();
@@ -280,7 +286,7 @@ fn ingest_stdin(store: &EventStore, scope: &TenantScope, args: &IngestArgs) -> a
         if text.is_empty() {
             break;
         }
-        let converted = Input::Text { text, first_line }.convert(&options)?;
+        let converted = Input::Text { text, first_line }.convert(&options).0?;
         tally.append(store, scope, converted)?;
         println!("acked {}", tally.accepted);
         if store.flush_due() {

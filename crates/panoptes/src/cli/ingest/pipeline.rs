@@ -10,10 +10,38 @@ use panoptes_eventstore::ingest::{Converted, IngestOptions};
 
 use super::{Chunks, Input};
 
+/// Spent chunk buffers handed back to the reader: a fresh multi-megabyte buffer for every chunk
+/// is fresh pages the kernel must zero first (a few percent of an ingest's CPU).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Buffers(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Buffers {
+    /// Buffers kept: one per chunk in flight is enough.
+    const KEPT: usize = 8;
+
+    /// An empty buffer of at least `capacity` bytes, a spent one where there is one.
+    pub(super) fn take(&self, capacity: usize) -> Vec<u8> {
+        let spent = self.0.lock().ok().and_then(|mut kept| kept.pop());
+        let mut buffer = spent.unwrap_or_default();
+        buffer.reserve(capacity);
+        buffer
+    }
+
+    fn give(&self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        if let Ok(mut kept) = self.0.lock()
+            && kept.len() < Self::KEPT
+        {
+            kept.push(buffer);
+        }
+    }
+}
+
 /// Converts every chunk and hands each to `store` in input order; stops at the first error
 /// (reading, converting or storing), which it returns.
 pub(super) fn convert_pipelined(
     chunks: Chunks,
+    buffers: &Buffers,
     options: &IngestOptions,
     mut store: impl FnMut(Converted, u64) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -42,7 +70,13 @@ pub(super) fn convert_pipelined(
                         Err(_) => break,
                     };
                     let Ok((seq, chunk)) = job else { break };
-                    let result = chunk.and_then(|(input, bytes)| input.convert(options).map(|c| (c, bytes)));
+                    let result = chunk.and_then(|(input, bytes)| {
+                        let (converted, spent) = input.convert(options);
+                        if let Some(buffer) = spent {
+                            buffers.give(buffer);
+                        }
+                        converted.map(|c| (c, bytes))
+                    });
                     if done.send((seq, result)).is_err() {
                         break;
                     }
