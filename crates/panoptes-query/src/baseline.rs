@@ -30,7 +30,7 @@ impl SqlBaseline {
         // Identifiers keep their case, as in KQL (and DuckDB, which ignores it).
         let mut config = session_config();
         config.options_mut().sql_parser.enable_ident_normalization = false;
-        Ok(SessionContext::new_with_config_rt(config, runtime))
+        Ok(crate::engine::session_context(config, runtime))
     }
 
     /// Each table as every Parquet file under `<root>/events/<Table>/` (all tenants, all days).

@@ -175,7 +175,7 @@ impl Engine {
     pub async fn explain(&self, query: &str, catalog: &dyn TableCatalog, now_ns: i64, analyze: bool) -> Result<String> {
         let planned = self.plan(query, catalog, now_ns)?;
         let runtime = self.caches.runtime(self.limits.memory_bytes)?;
-        let ctx = SessionContext::new_with_config_rt(session_config_for(&planned.plan), runtime);
+        let ctx = session_context(session_config_for(&planned.plan), runtime);
         let frame = ctx.execute_logical_plan(planned.plan).await.map_err(execution_error)?;
         let batches =
             frame.explain(false, analyze).map_err(execution_error)?.collect().await.map_err(execution_error)?;
@@ -187,7 +187,7 @@ impl Engine {
     /// Runs a planned query.
     pub async fn run(&self, planned: PlannedQuery, options: &ExecuteOptions) -> Result<ResultTable> {
         let runtime = self.caches.runtime(self.limits.memory_bytes)?;
-        let ctx = SessionContext::new_with_config_rt(session_config_for(&planned.plan), runtime);
+        let ctx = session_context(session_config_for(&planned.plan), runtime);
         let columns = planned.columns();
         let max_rows = self.limits.max_rows;
         let work = async {
@@ -247,6 +247,72 @@ pub(crate) fn session_config() -> SessionConfig {
     // `row_cumsum`/`row_rank_*` over one flag), and a valid query must not fail for it.
     config.options_mut().optimizer.skip_failed_rules = true;
     config
+}
+
+/// A session with the given settings. DataFusion's physical rules run as they are, except
+/// `aggregate_statistics`, a shortcut only: where it fails (statistics of a `make_list` over an
+/// earlier aggregate's one row) the plan runs without it instead of failing the query.
+pub(crate) fn session_context(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
+    use datafusion::physical_optimizer::PhysicalOptimizerRule;
+    use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+    let rules = PhysicalOptimizer::new()
+        .rules
+        .into_iter()
+        .map(|rule| match rule.name() {
+            "aggregate_statistics" => Arc::new(Optional(rule)) as Arc<dyn PhysicalOptimizerRule + Send + Sync>,
+            _ => rule,
+        })
+        .collect();
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .with_physical_optimizer_rules(rules)
+        .build();
+    SessionContext::new_with_state(state)
+}
+
+/// A physical rule whose failure leaves the plan as it was.
+#[derive(Debug)]
+struct Optional(Arc<dyn datafusion::physical_optimizer::PhysicalOptimizerRule + Send + Sync>);
+
+impl datafusion::physical_optimizer::PhysicalOptimizerRule for Optional {
+    fn optimize(
+        &self,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+        config: &datafusion::config::ConfigOptions,
+    ) -> datafusion::error::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        let optimized = self.0.optimize(Arc::clone(&plan), config);
+        Ok(optimized.unwrap_or_else(|e| self.skipped(e, plan)))
+    }
+
+    fn optimize_with_context(
+        &self,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+        context: &dyn datafusion::physical_optimizer::PhysicalOptimizerContext,
+    ) -> datafusion::error::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        let optimized = self.0.optimize_with_context(Arc::clone(&plan), context);
+        Ok(optimized.unwrap_or_else(|e| self.skipped(e, plan)))
+    }
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn schema_check(&self) -> bool {
+        self.0.schema_check()
+    }
+}
+
+impl Optional {
+    fn skipped(
+        &self,
+        error: datafusion::error::DataFusionError,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ) -> Arc<dyn datafusion::physical_plan::ExecutionPlan> {
+        tracing::debug!(rule = self.0.name(), %error, "physical optimizer rule skipped");
+        plan
+    }
 }
 
 /// In-memory rows (datatables, loaded tables) up to which a query runs on one partition.
@@ -321,7 +387,7 @@ impl crate::plan::DataProbe for KeyProbe {
                 .with_memory_limit(self.memory_bytes, 1.0)
                 .build_arc()
                 .map_err(|e| e.to_string())?;
-            let ctx = SessionContext::new_with_config_rt(session_config_for(&plan), env);
+            let ctx = session_context(session_config_for(&plan), env);
             let work = async {
                 let frame = ctx.execute_logical_plan(plan).await?.limit(0, Some(limit))?;
                 frame.collect().await

@@ -371,7 +371,11 @@ impl Planner<'_> {
                 vec![
                     super::scalar::lit_str(f.name()),
                     Expr::Literal(ScalarValue::Int32(Some(i as i32)), None),
-                    super::scalar::lit_str(&format!("System.{}", t.clr_name())),
+                    // Kusto stores a bool as a signed byte, and getschema says so.
+                    super::scalar::lit_str(&match t {
+                        panoptes_domain::KqlType::Bool => "System.SByte".to_string(),
+                        _ => format!("System.{}", t.clr_name()),
+                    }),
                     super::scalar::lit_str(t.name()),
                 ]
             })
