@@ -272,11 +272,12 @@ fn writer_properties(schema: &SchemaRef) -> WriterProperties {
     // Times and the columns named in `UNIQUE_COLUMNS` hardly repeat within a row group: a
     // dictionary of them costs a hash per value and saves nothing.
     for field in schema.fields() {
-        if matches!(field.data_type(), DataType::Timestamp(..)) || UNIQUE_COLUMNS.contains(&field.name().as_str()) {
-            builder = builder.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+        let path = ColumnPath::from(field.name().as_str());
+        let time = matches!(field.data_type(), DataType::Timestamp(..));
+        if time || UNIQUE_COLUMNS.contains(&field.name().as_str()) {
+            builder = builder.set_column_dictionary_enabled(path.clone(), false);
         }
-        if matches!(field.data_type(), DataType::Timestamp(..)) {
-            let path = ColumnPath::from(field.name().as_str());
+        if time {
             builder = builder.set_column_encoding(path.clone(), Encoding::DELTA_BINARY_PACKED);
             builder = builder.set_column_statistics_enabled(path, EnabledStatistics::Page);
         }

@@ -142,12 +142,11 @@ impl Planner<'_> {
             "min" | "max" | "minif" | "maxif" => {
                 need(1)?;
                 let x = self.scalar(&args[0], schema)?;
-                let condition = match name.ends_with("if") {
-                    true => {
-                        need(2)?;
-                        Some(self.predicate(&args[1], schema)?)
-                    }
-                    false => None,
+                let condition = if name.ends_with("if") {
+                    need(2)?;
+                    Some(self.predicate(&args[1], schema)?)
+                } else {
+                    None
                 };
                 let max = name.starts_with("max");
                 let a = if kql_type(&self.type_of(&x, schema)) == KqlType::Real {

@@ -196,44 +196,30 @@ impl Planner<'_> {
             let is_empty = other.clone().is_null().or(other.eq(lit("")));
             return Ok(if op == BinaryOp::Eq { is_empty } else { Expr::Not(Box::new(is_empty)) });
         }
-        // Arrow orders reals totally (NaN equals NaN); Kusto compares them as IEEE does.
+        // Arrow orders reals totally (NaN equals NaN, and sorts above every real); Kusto
+        // compares them as IEEE does: NaN equals nothing and no ordering with it holds.
         let real = [&l, &r].iter().any(|side| kql_type(&self.type_of(side, schema)) == Real);
-        if real && matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
-            let nan = datafusion::functions::expr_fn::coalesce(vec![
-                datafusion::functions::math::expr_fn::isnan(cast(l.clone(), DataType::Float64)),
-                lit(false),
-            ]);
-            return Ok(match op {
-                BinaryOp::Eq => known_equal(l.clone().eq(r.clone()), &[&l, &r], schema).and(Expr::Not(Box::new(nan))),
-                _ => Expr::BinaryExpr(BinaryExpr::new(Box::new(l), Operator::IsDistinctFrom, Box::new(r))).or(nan),
-            });
-        }
+        let not_nan = |side: &Expr| Expr::Not(Box::new(is_nan(side)));
         let operator = match op {
-            BinaryOp::Eq => Operator::Eq,
+            BinaryOp::Eq => {
+                let equal = known_equal(l.clone().eq(r.clone()), &[&l, &r], schema);
+                return Ok(if real { equal.and(not_nan(&l)) } else { equal });
+            }
             // Kusto: a null compared with a value is unequal, so `!=` keeps null rows.
-            BinaryOp::NotEq => Operator::IsDistinctFrom,
+            BinaryOp::NotEq => {
+                let unequal =
+                    Expr::BinaryExpr(BinaryExpr::new(Box::new(l.clone()), Operator::IsDistinctFrom, Box::new(r)));
+                return Ok(if real { unequal.or(is_nan(&l)) } else { unequal });
+            }
             BinaryOp::Lt => Operator::Lt,
             BinaryOp::LtEq => Operator::LtEq,
             BinaryOp::Gt => Operator::Gt,
             _ => Operator::GtEq,
         };
-        if operator == Operator::Eq {
-            return Ok(known_equal(l.clone().eq(r.clone()), &[&l, &r], schema));
-        }
-        // Arrow sorts NaN above every real, so `nan > 1` (or `1 < nan`) would hold; in Kusto no
-        // ordering with NaN does. Only the side on the greater end needs the guard.
-        let greater = if matches!(op, BinaryOp::Gt | BinaryOp::GtEq) { &l } else { &r };
-        let guard = (real && !is_literal(greater)).then(|| {
-            datafusion::functions::expr_fn::coalesce(vec![
-                datafusion::functions::math::expr_fn::isnan(cast(greater.clone(), DataType::Float64)),
-                lit(false),
-            ])
-        });
+        // Only the side on the greater end needs the guard (`nan > 1`, `1 < nan`).
+        let greater = if matches!(op, BinaryOp::Gt | BinaryOp::GtEq) { l.clone() } else { r.clone() };
         let compared = Expr::BinaryExpr(BinaryExpr::new(Box::new(l), operator, Box::new(r)));
-        Ok(match guard {
-            Some(nan) => compared.and(Expr::Not(Box::new(nan))),
-            None => compared,
-        })
+        Ok(if real && !is_literal(&greater) { compared.and(not_nan(&greater)) } else { compared })
     }
 
     pub(super) fn negate(&mut self, inner: Expr, schema: &DFSchema, span: Span) -> PResult<Expr> {
@@ -292,6 +278,14 @@ pub(super) fn known_equal(equal: Expr, sides: &[&Expr], schema: &DFSchema) -> Ex
         other => other.nullable(schema).unwrap_or(true),
     };
     sides.iter().filter(may_be_null).fold(equal, |e, side| e.and((*side).clone().is_not_null()))
+}
+
+/// Whether a number is NaN, false (not null) for a null.
+fn is_nan(expr: &Expr) -> Expr {
+    datafusion::functions::expr_fn::coalesce(vec![
+        datafusion::functions::math::expr_fn::isnan(cast(expr.clone(), DataType::Float64)),
+        lit(false),
+    ])
 }
 
 fn is_null_literal(expr: &Expr) -> bool {

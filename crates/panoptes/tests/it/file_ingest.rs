@@ -115,3 +115,34 @@ fn errors_name_the_files_line_across_read_blocks() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 52002: not UTF-8"), "{stderr}");
 }
+
+/// A file of many read blocks (so the reader reuses spent block buffers) is stored row for row:
+/// every row once, each with its own command line.
+#[test]
+fn a_file_of_many_blocks_is_stored_row_for_row() {
+    const ROWS: u64 = 20_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("store").to_string_lossy().to_string();
+    let file = dir.path().join("DeviceProcessEvents.jsonl");
+    let mut text = String::new();
+    for id in 0..ROWS {
+        // Lengths vary, so a block's lines never fall at the same offsets as the block before.
+        let padding = "x".repeat(800 + (id % 7) as usize * 100);
+        let line = row(id).replacen('{', &format!(r#"{{"ProcessCommandLine":"run {id} {padding}","#), 1);
+        text.push_str(&line);
+        text.push('\n');
+    }
+    assert!(text.len() > 16 << 20, "several 4 MiB blocks");
+    std::fs::write(&file, &text).expect("writes");
+    let out = panoptes(&["ingest", "--data", &data, "--tenant", "contoso", &file.to_string_lossy()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let query = "DeviceProcessEvents \
+        | extend own = ProcessCommandLine startswith strcat('run ', ReportId, ' x') \
+        | summarize rows = count(), ids = count_distinct(ReportId), own = countif(own), total = sum(ReportId)";
+    let out = panoptes(&["kql", "run", "--data", &data, "--format", "csv", query]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let values: Vec<u64> =
+        stdout.lines().nth(1).expect("a row").split(',').map(|v| v.trim().parse().expect("a number")).collect();
+    assert_eq!(values, [ROWS, ROWS, ROWS, ROWS * (ROWS - 1) / 2], "{stdout}");
+}
