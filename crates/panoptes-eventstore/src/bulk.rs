@@ -126,6 +126,24 @@ impl BulkLoad<'_> {
             }
         }
         self.pending_rows = 0;
+        self.keep_row_groups_within(self.store.config().row_group_memory)
+    }
+
+    /// Ends the largest row groups being written until those left hold at most `budget`
+    /// bytes: the open files share one budget, so a load over many days writes smaller row
+    /// groups rather than holding a full one for every day.
+    fn keep_row_groups_within(&mut self, budget: usize) -> Result<()> {
+        let mut held: Vec<(usize, &mut PartitionWriter)> =
+            self.files.values_mut().map(|writer| (writer.memory_size(), writer)).collect();
+        held.sort_by_key(|(memory, _)| std::cmp::Reverse(*memory));
+        let mut total: usize = held.iter().map(|(memory, _)| memory).sum();
+        for (memory, writer) in held {
+            if total <= budget {
+                break;
+            }
+            writer.end_row_group()?;
+            total -= memory;
+        }
         Ok(())
     }
 }

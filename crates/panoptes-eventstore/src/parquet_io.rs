@@ -57,11 +57,9 @@ const FREE_TEXT_COLUMNS: &[&str] = &["ProcessCommandLine", "InitiatingProcessCom
 /// and never materialises a whole partition (which cost fresh pages and peak memory).
 const WRITE_SLICE: usize = 8192;
 
-/// Rows of a row group made of several writes (each in time order) ...
+/// Rows of a row group made of several writes (each in time order); a bulk load may end one
+/// sooner to stay within its memory (`StoreConfig::row_group_memory`).
 const ROW_GROUP_ROWS: usize = 128 * 1024;
-/// ... and the memory its encoded pages and dictionaries may hold meanwhile, for each file a
-/// bulk load has open (one per day its input covers).
-const ROW_GROUP_MEMORY: usize = 16 << 20;
 
 /// Consecutive rows of one batch that are written as they lie (a zero-copy slice) rather than
 /// gathered: streamed input arrives roughly in time order, so its days are mostly long runs.
@@ -194,13 +192,23 @@ impl PartitionWriter {
         self.write_gathered(batches, &mut scattered)?;
         // Writes share a row group until it is big enough: a bulk load writes a little of each
         // day at every flush, and row groups that small would compress and scan worse.
-        if self.writer.in_progress_rows() >= ROW_GROUP_ROWS || self.writer.memory_size() >= ROW_GROUP_MEMORY {
-            self.writer.flush().map_err(StoreError::engine)?;
+        if self.writer.in_progress_rows() >= ROW_GROUP_ROWS {
+            self.end_row_group()?;
         }
         self.file.rows += part.rows.len() as u64;
         self.file.min_time = self.file.min_time.min(part.time_range.0);
         self.file.max_time = self.file.max_time.max(part.time_range.1);
         Ok(())
+    }
+
+    /// The memory the row group being written holds.
+    pub fn memory_size(&self) -> usize {
+        self.writer.memory_size()
+    }
+
+    /// Writes out the row group being written, if it has rows.
+    pub fn end_row_group(&mut self) -> Result<()> {
+        self.writer.flush().map_err(StoreError::engine)
     }
 
     /// Gathers the `rows` into one batch, writes it and empties `rows`.

@@ -203,7 +203,9 @@ impl<'a> Scanner<'a> {
         )
     }
 
-    /// The next value; text with escapes borrows the scanner's buffer.
+    /// The next value; text with escapes borrows the scanner's buffer. Inlined: returned
+    /// through memory, the value is reloaded wider than it was stored, which stalls the load.
+    #[inline(always)]
     fn value(&mut self) -> Option<Raw<'_>> {
         match self.peek()? {
             b'"' => Some(Raw::Str(Cow::Borrowed(match self.text_or_unescaped()? {

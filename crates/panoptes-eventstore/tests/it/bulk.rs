@@ -162,3 +162,32 @@ async fn flushes_share_a_row_group_until_it_is_full() {
     let sizes: Vec<i64> = metadata.row_groups().iter().map(|g| g.num_rows()).collect();
     assert_eq!(sizes, [150_000, 50_000], "a row group ends at the first flush past 128k rows");
 }
+
+/// The row groups of a load's open files share one memory budget: past it, they are written
+/// out early (here after every flush), however few rows they hold.
+#[tokio::test]
+async fn a_loads_open_row_groups_share_one_memory_budget() {
+    let row_groups_per_file = |row_group_memory: usize| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = StoreConfig { flush_rows: 4, row_group_memory, ..StoreConfig::default() };
+        let store = EventStore::open(dir.path(), config).expect("opens").0;
+        let mut load = store.bulk_load(&scope("contoso")).expect("starts");
+        for flush in 0..3 {
+            // Two rows on each of two days.
+            let rows = [(flush * 4, 0), (flush * 4 + 1, HOUR), (flush * 4 + 2, 25 * HOUR), (flush * 4 + 3, 26 * HOUR)];
+            load.add("DeviceProcessEvents", &process_rows(&rows, "d1")).expect("adds");
+        }
+        let files = load.commit().expect("commits");
+        let mut counts: Vec<(usize, usize)> = files
+            .iter()
+            .map(|file| {
+                let (row_groups, rows) = report_ids_in_file(&dir.path().join(&file.path));
+                (row_groups, rows.len())
+            })
+            .collect();
+        counts.sort();
+        counts
+    };
+    assert_eq!(row_groups_per_file(64 << 20), [(1, 6), (1, 6)], "within the budget: one row group per file");
+    assert_eq!(row_groups_per_file(1), [(3, 6), (3, 6)], "over it: each flush ends every file's row group");
+}

@@ -19,11 +19,14 @@ impl Buffers {
     /// Buffers kept: one per chunk in flight is enough.
     const KEPT: usize = 8;
 
-    /// An empty buffer of at least `capacity` bytes, a spent one where there is one.
+    /// An empty buffer of at least `capacity` bytes, a spent one where there is one (one too
+    /// small is dropped: growing it would copy its stale bytes).
     pub(super) fn take(&self, capacity: usize) -> Vec<u8> {
         let spent = self.0.lock().ok().and_then(|mut kept| kept.pop());
         let mut buffer = spent.unwrap_or_default();
-        buffer.reserve(capacity);
+        if buffer.capacity() < capacity {
+            buffer = Vec::with_capacity(capacity);
+        }
         buffer
     }
 
