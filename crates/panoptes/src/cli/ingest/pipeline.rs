@@ -101,3 +101,26 @@ pub(super) fn convert_pipelined(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Buffers;
+
+    /// A spent buffer comes back empty and, when big enough, is the same allocation; one too
+    /// small is not grown (which would copy its stale bytes) but replaced.
+    #[test]
+    fn spent_buffers_are_reused_empty_and_never_grown() {
+        let buffers = Buffers::default();
+        let mut spent = buffers.take(1024);
+        spent.extend_from_slice(b"stale bytes");
+        let address = spent.as_ptr();
+        buffers.give(spent);
+        let reused = buffers.take(1024);
+        assert!(reused.is_empty(), "a spent buffer comes back empty");
+        assert_eq!(reused.as_ptr(), address, "the same allocation");
+        buffers.give(reused);
+        let bigger = buffers.take(1 << 20);
+        assert!(bigger.capacity() >= 1 << 20);
+        assert!(bigger.is_empty());
+    }
+}
